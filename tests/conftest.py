@@ -1,0 +1,21 @@
+"""Shared fixtures for the unit tests of ganlib (fast, CPU, no downloads)."""
+import pytest
+import torch
+
+
+@pytest.fixture
+def gen():
+    """A CPU torch.Generator seeded with 0."""
+    return torch.Generator().manual_seed(0)
+
+
+@pytest.fixture
+def real_logits():
+    """Fixed real logits (B=4) shared by the loss tests."""
+    return torch.tensor([2.0, -1.0, 0.5, 0.0], dtype=torch.float64, requires_grad=True)
+
+
+@pytest.fixture
+def fake_logits():
+    """Fixed fake logits (B=4) shared by the loss tests."""
+    return torch.tensor([-3.0, 0.0, 1.5, -0.25], dtype=torch.float64, requires_grad=True)
