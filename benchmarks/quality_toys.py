@@ -13,7 +13,7 @@ import time
 import torch
 
 from ganlib import data, models, seed_everything
-from ganlib.train import TrainConfig, Trainer, recommended_config
+from ganlib.train import RECIPE_MODELS, Trainer, recommended_config
 
 try:
     from ganlib.metrics import mode_coverage
@@ -25,11 +25,11 @@ except ImportError:                    # metrics.py not there yet: same definiti
         return dict(modes=int((counts > 0).sum()), high_quality=float(good.float().mean()))
 
 
-def run_toy(toy, seed, overrides):
+def run_toy(toy, seed, overrides, model_kw):
     dist = data.get_dataset(toy)
     config = recommended_config(toy, seed=seed, progress=False, **overrides)
     seed_everything(seed)
-    G, D = models.build_models(toy)
+    G, D = models.build_models(toy, **{**RECIPE_MODELS.get(toy, {}), **model_kw})
     start = time.perf_counter()
     Trainer(G, D, dist, config).run()
     seconds = time.perf_counter() - start
@@ -46,13 +46,15 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--set", nargs="*", default=[], help="config overrides, key=value")
+    parser.add_argument("--model", nargs="*", default=[], help="build_models overrides")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     overrides = {k: eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+    model_kw = {k: eval(v) for k, v in (kv.split("=", 1) for kv in args.model)}
     for toy in (("ring", "grid") if args.toy == "both" else (args.toy,)):
         n = 8 if toy == "ring" else 25
         for seed in args.seeds:
-            modes, hq, seconds = run_toy(toy, seed, overrides)
+            modes, hq, seconds = run_toy(toy, seed, overrides, model_kw)
             print(f"{toy:5s} seed {seed}: {modes}/{n} modes, {100 * hq:.1f}% high quality, "
                   f"{seconds:.1f} s", flush=True)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 import math
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -74,7 +74,10 @@ def _weights(weights, k: int) -> torch.Tensor:
 
 
 class Distribution:
-    """Base class: ``dim``, ``sample(n, generator, device) -> (n, dim)``, ``pdf``, ``log_prob``."""
+    """Base class: ``dim``, ``sample(n, generator, device) -> (n, dim)``, ``pdf``, ``log_prob``.
+
+    Taught in chapter 1, Generative models.
+    """
 
     dim: int = 1  # images: ``shape`` attribute instead
 
@@ -109,8 +112,8 @@ class Mixture1D(Distribution):
     def sample(self, n, generator=None, device=None) -> torch.Tensor:
         k = _pick(self.weights, _posint("n", n, 0), generator, device)  # (n,) component ids
         eps = _draw(torch.randn, (len(k),), generator, device)  # (n,)
-        x = self.means.to(k.device)[k] + self.stds.to(k.device)[k] * eps
-        return x.float().reshape(-1, 1)  # (n, 1)
+        mu, sd = self.means.float().to(k.device), self.stds.float().to(k.device)  # no fp64 on MPS
+        return (mu[k] + sd[k] * eps).reshape(-1, 1)  # (n, 1)
 
     def log_prob(self, x) -> torch.Tensor:
         x = _as_points(x, 1)  # (n, 1)
@@ -162,7 +165,7 @@ class GaussianMixture2D(Distribution):
 
     @classmethod
     def grid(cls, n_per_side: int = 5, spacing: float = 2.0, std: float = 0.05):
-        """``n_per_side``² modes on a centred square grid (default centres {-4,-2,0,2,4}²)."""
+        """``n_per_side`` squared modes on a centred square grid (default centres {-4,-2,0,2,4}²)."""
         axis = torch.arange(_posint("n_per_side", n_per_side), dtype=torch.float64) * spacing
         axis = axis - axis.mean()  # centred: {-4, -2, 0, 2, 4} for the defaults
         gx, gy = torch.meshgrid(axis, axis, indexing="ij")
@@ -225,13 +228,12 @@ class SineCurves(Distribution):
     finite set of curves whose parameters are evenly spaced over the ranges, sampled
     uniformly with replacement. :meth:`practice` is the toy of the practice slides: ten
     curves sin(ω t), ω ∈ linspace(1, 1.2, 10), t ∈ linspace(-2.5, 3.5, 32).
-    Sample only. Taught in chapter 7, GANs in practice.
+    Sample only. Taught in chapter 7, Practice.
     """
 
     def __init__(self, n_points: int = 64, amplitude=(1.0, 2.0), phase=(0.0, 2 * math.pi),
                  frequency=(1.0, 1.0), t_range=(-math.pi, math.pi), n_curves: int | None = None):
-        _posint("n_points", n_points, 2)
-        self.n_points, self.dim = n_points, n_points
+        self.n_points = self.dim = _posint("n_points", n_points, 2)
         self.n_curves = None if n_curves is None else _posint("n_curves", n_curves)
         ranges = dict(amplitude=amplitude, phase=phase, frequency=frequency, t_range=t_range)
         for name, rng in ranges.items():
@@ -290,9 +292,9 @@ def read_idx(path) -> np.ndarray:
     """Read an IDX file (LeCun's MNIST format; ``.gz`` allowed) into a NumPy array.
 
     Header: two zero bytes, a type code, the number of dims, then big-endian int32 sizes.
+    Taught in chapter 6, Evaluation.
     """
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
+    with (gzip.open if str(path).endswith(".gz") else open)(path, "rb") as f:
         raw = f.read()
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise ValueError(f"path={str(path)!r} is not an IDX file (bad magic number)")
@@ -335,8 +337,7 @@ def load_mnist(root, download: bool = False, train: bool = True):
     else:
         pixels, labels = read_idx(paths[0]), read_idx(paths[1])
     if pixels.ndim != 3 or len(pixels) != len(labels):
-        raise ValueError(f"MNIST files under root={root!r} disagree: images {pixels.shape}, "
-                         f"labels {labels.shape}")
+        raise ValueError(f"root={root!r}: MNIST images {pixels.shape} vs labels {labels.shape}")
     images = torch.as_tensor(pixels.astype(np.float32) / 255.0 * 2 - 1).unsqueeze(1)
     return images, torch.as_tensor(labels.astype(np.int64))  # (N, 1, 28, 28), (N,)
 
@@ -350,15 +351,14 @@ def sampler(dist_or_tensor, batch_size: int, device=None, seed: int | None = Non
     without replacement (the last incomplete batch of an epoch is dropped). One
     ``torch.Generator`` on ``device`` seeded with ``seed`` (None: drawn from torch's global
     RNG, so :func:`ganlib.seed_everything` fixes it) makes the stream reproducible.
+    Taught in chapter 2, The minimax game (minibatches).
     """
     from . import device as resolve_device
 
     _posint("batch_size", batch_size)
     dev = resolve_device(device)
-    if seed is None:
-        seed = int(torch.randint(0, 2**62, (1,)))
-    gen = torch.Generator(device=dev)
-    gen.manual_seed(int(seed))
+    seed = int(torch.randint(0, 2**62, (1,))) if seed is None else int(seed)
+    gen = torch.Generator(device=dev).manual_seed(seed)
     if isinstance(dist_or_tensor, str):
         dist_or_tensor = get_dataset(dist_or_tensor)
     if not isinstance(dist_or_tensor, Distribution) and not torch.is_tensor(dist_or_tensor):
@@ -385,6 +385,7 @@ _FACTORIES = {"gaussian": Gaussian1D, "ring": ring, "grid": grid,
               "mixture1d": lambda means=(-2.0, 2.0), stds=(0.5, 0.5), weights=None:
               Mixture1D(means, stds, weights),
               "swissroll": SwissRoll, "moons": TwoMoons, "sine": SineCurves, "digits": Digits}
+#: Names accepted by :func:`get_dataset`.
 DATASETS = tuple(_FACTORIES)
 
 
@@ -392,6 +393,7 @@ def get_dataset(name: str, **kw) -> Distribution:
     """Build a data set by name (one of :data:`DATASETS`); ``kw`` go to its constructor.
 
     ``"mixture1d"`` defaults to means (-2, 2), stds (0.5, 0.5).
+    Taught in chapter 1, Generative models (and used by every chapter).
     """
     if name not in _FACTORIES:
         raise ValueError(f"name={name!r} is not one of {', '.join(map(repr, DATASETS))}")

@@ -9,11 +9,14 @@ The widget itself lives in `ganlib.widgets`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import math
+import re
 
 import numpy as np
 import torch
+from matplotlib import rc_context
 from matplotlib.animation import FuncAnimation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
@@ -51,16 +54,10 @@ def torch_threads(n):
 
 
 def _mode_coverage(x_fake, centers, std):
-    """Modes hit and fraction of samples within 3σ of a centre (fallback for metrics)."""
-    try:
-        from ganlib.metrics import mode_coverage
-        out = mode_coverage(x_fake, centers, std, n_sigma=3)
-        return int(out["modes"]), float(out["high_quality"])
-    except ImportError:
-        d = torch.cdist(x_fake.float(), centers.to(x_fake).float())       # (n, K)
-        dmin, idx = d.min(dim=1)
-        good = dmin <= 3 * std
-        return int(idx[good].unique().numel()), float(good.float().mean())
+    """Modes hit and fraction of samples within 3σ of a centre (ganlib.metrics, chapter 6)."""
+    from ganlib.metrics import mode_coverage
+    out = mode_coverage(x_fake, centers, std, n_sigma=3)
+    return int(out["modes"]), float(out["high_quality"])
 
 
 class LabRun:
@@ -97,8 +94,6 @@ class LabRun:
         cfg["betas"] = tuple(cfg.get("betas", (0.5, 0.999)))
         self.config = train.TrainConfig(progress=False, log_every=1, steps=10**9, **cfg)
         self.trainer = train.Trainer(self.G, self.D, self.data, self.config)
-        if not hasattr(self.trainer, "_t0"):     # TEMP: step() outside run() (train.py WIP)
-            self.trainer._t0 = __import__("time").perf_counter()
         self.device = next(self.G.parameters()).device
         self.curves = {k: [] for k in ("step", "loss_d", "loss_g", "d_real", "d_fake",
                                        "grad_norm_g")}
@@ -219,7 +214,7 @@ class LabView:
         self.fig = Figure(figsize=(4.2 * n + 3.6, 4.0), dpi=dpi)
         FigureCanvasAgg(self.fig)
         gs = self.fig.add_gridspec(3, n + 1, width_ratios=[1.0] * n + [0.85],
-                                   left=0.04, right=0.98, bottom=0.07, top=0.9,
+                                   left=0.04, right=0.98, bottom=0.1, top=0.9,
                                    wspace=0.22, hspace=0.55)
         self.main = [self.fig.add_subplot(gs[:, i]) for i in range(n)]
         self.curve_axes = [self.fig.add_subplot(gs[0, n])]
@@ -295,7 +290,7 @@ class LabView:
     def update(self, runs):
         """Move every artist to the runs' current state (no new artists)."""
         for p, run, title in zip(self.panels, runs, self.titles):
-            x_fake = run.fakes()
+            x_fake = run.fakes(64 if self.kind == "images" else 512)
             text = run.readout(x_fake)
             p["ax"].set_title(f"{title}: {text}" if title else text, fontsize=8)
             getattr(self, "_update_" + self.kind)(p, run, x_fake)
@@ -370,20 +365,32 @@ class LabView:
         return buf.getvalue()
 
 
-def record_html(runs, steps=200, frames=20, fps=6, dpi=60):
-    """Train `runs` for `steps` rounds and return a to_jshtml animation of `frames` frames.
+_STATIC_CACHE, _STATIC_COUNT = {}, {}
 
-    Deterministic for fixed seeds (CPU). Frame i shows the runs after (i+1)·steps/frames rounds.
+
+def record_html(make_runs, key, note="", steps=200, frames=20, fps=6, dpi=72):
+    """`note` + a to_jshtml animation of `make_runs()` trained for `steps` rounds.
+
+    Frame i shows the runs after (i+1)·steps/frames rounds. Deterministic for fixed seeds
+    (CPU): the animation is cached under `key`, and its random element ids are replaced by
+    ids derived from `key` and a per-key counter (unique on a page, stable across builds).
     """
-    view = LabView(runs, dpi=dpi)
-    per = max(1, steps // frames)
+    if key not in _STATIC_CACHE:
+        runs = make_runs()
+        view = LabView(runs, dpi=dpi)
+        per = max(1, steps // frames)
 
-    def frame(i):
-        for run in runs:
-            while run.rounds < (i + 1) * per and not run.diverged:
-                run.round()
-        view.update(runs)
-        return []
+        def frame(i):
+            for run in runs:
+                while run.rounds < (i + 1) * per and not run.diverged:
+                    run.round()
+            view.update(runs)
+            return []
 
-    anim = FuncAnimation(view.fig, frame, frames=frames, blit=False, repeat=False)
-    return anim.to_jshtml(fps=fps, default_mode="once")
+        anim = FuncAnimation(view.fig, frame, frames=frames, blit=False, repeat=False)
+        with rc_context({"animation.frame_format": "jpeg"}):     # ~3× smaller than PNG
+            html = anim.to_jshtml(fps=fps, default_mode="once")
+        _STATIC_CACHE[key] = note + re.sub(r"[0-9a-f]{32}", "{LAB_ID}", html)
+    _STATIC_COUNT[key] = _STATIC_COUNT.get(key, 0) + 1
+    lab_id = hashlib.sha1(f"{key}{_STATIC_COUNT[key]}".encode()).hexdigest()[:32]
+    return _STATIC_CACHE[key].replace("{LAB_ID}", lab_id)

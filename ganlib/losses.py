@@ -122,7 +122,9 @@ def least_squares_discriminator_loss(real_logits, fake_logits) -> torch.Tensor:
 
 
 def least_squares_generator_loss(fake_logits) -> torch.Tensor:
-    """LSGAN G loss ½E[(D(G(z)) - 1)²] on raw outputs (B,). Mao et al. 2017. Chapter 5."""
+    """LSGAN G loss ½E[(D(G(z)) - 1)²] on raw outputs (B,). Mao et al. 2017.
+    Taught in chapter 5, Wasserstein GANs (other losses).
+    """
     return 0.5 * ((_logits("fake_logits", fake_logits) - 1) ** 2).mean()
 
 
@@ -135,7 +137,9 @@ def hinge_discriminator_loss(real_logits, fake_logits) -> torch.Tensor:
 
 
 def hinge_generator_loss(fake_logits) -> torch.Tensor:
-    """Hinge G loss -E[D(G(z))]. fake_logits: (B,). Lim & Ye 2017. Chapter 5."""
+    """Hinge G loss -E[D(G(z))]. fake_logits: (B,). Lim & Ye 2017.
+    Taught in chapter 5, Wasserstein GANs.
+    """
     return -_logits("fake_logits", fake_logits).mean()
 
 
@@ -201,7 +205,8 @@ def r1_penalty(D, x_real) -> torch.Tensor:
 @torch.no_grad()
 def clip_weights_(D, clip_value: float) -> None:
     """Clamp every parameter of D to [-clip_value, clip_value] in place (WGAN's crude way to
-    keep the critic Lipschitz; Arjovsky et al. 2017 use 0.01). Returns None. Chapter 5.
+    keep the critic Lipschitz; Arjovsky et al. 2017 use 0.01). Returns None.
+    Taught in chapter 5, Wasserstein GANs.
     """
     if clip_value is None or not float(clip_value) > 0:
         raise ValueError(f"clip_value={clip_value!r} must be a positive number")
@@ -218,6 +223,7 @@ class LossSpec(NamedTuple):
     """One entry of :data:`LOSSES`; unpacks as ``d_loss_fn, g_loss_fn, penalty``.
 
     ``penalty`` is None or ``penalty(D, x_real, x_fake, generator=None)`` (unweighted).
+    Taught in chapter 5, Wasserstein GANs (the catalogue of losses).
     """
 
     d_loss: Callable
@@ -225,6 +231,7 @@ class LossSpec(NamedTuple):
     penalty: Callable | None
 
 
+#: Every loss by name: ``name -> LossSpec(d_loss, g_loss, penalty)``.
 LOSSES = {
     "minimax": LossSpec(discriminator_loss, minimax_generator_loss, None),
     "nonsaturating": LossSpec(discriminator_loss, nonsaturating_generator_loss, None),
@@ -237,7 +244,10 @@ LOSSES = {
 
 
 def get_loss(name: str) -> LossSpec:
-    """Return ``LOSSES[name]`` = (d_loss_fn, g_loss_fn, penalty); unknown -> ValueError."""
+    """Return ``LOSSES[name]`` = (d_loss_fn, g_loss_fn, penalty); unknown -> ValueError.
+
+    Taught in chapter 5, Wasserstein GANs (the catalogue of losses).
+    """
     if name not in LOSSES:
         raise ValueError(f"loss={name!r} is not one of {', '.join(map(repr, LOSSES))}")
     return LOSSES[name]

@@ -205,7 +205,7 @@ def build_models(dataset, latent_dim: int | None = None, hidden=(128, 128),
     from .data import Distribution, get_dataset
 
     data = get_dataset(dataset) if isinstance(dataset, str) and dataset != "digits" else dataset
-    if data == "digits":  # known shape: skip loading the images
+    if isinstance(data, str):  # "digits": known shape, skip loading the images
         shape = (1, 8, 8)
     elif torch.is_tensor(data):
         shape = tuple(data.shape[1:])

@@ -17,9 +17,7 @@ per-member learning rate (K,) and a per-member ``mask`` that freezes members (di
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
-import time
 from typing import Sequence
 
 import torch
@@ -27,7 +25,8 @@ from torch import nn
 
 from . import losses as _losses
 
-__all__ = ["StackedMLP", "StackedOptimizer", "OPTIMIZERS"]
+__all__ = ["StackedMLP", "StackedOptimizer", "RandomStreams", "stacked_gradient_penalty",
+           "stacked_r1_penalty", "MemberLosses", "build_members", "STACKABLE", "OPTIMIZERS"]
 
 # Element-wise modules that act the same on (B, h) and (K, B, h).
 _ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.ELU, nn.Sigmoid, nn.Identity, nn.GELU,
@@ -112,25 +111,42 @@ class StackedMLP:
         singles = torch.stack([m(x[k]) for k, m in enumerate(members)])  # (K, 3, ...)
         self.squeeze = singles.dim() == 2  # members return (B,): logits
         out = self.forward(x)
-        if out.shape != singles.shape or not torch.allclose(out, singles, rtol=1e-4, atol=1e-5):
+        if out.shape != singles.shape or not torch.allclose(out, singles, rtol=1e-4, atol=1e-5,
+                                                                 equal_nan=True):
             raise NotImplementedError(
                 f"{type(members[0]).__name__}'s forward is not a plain stack of its "
                 "nn.Linear and activation modules; it cannot be stacked")
 
-    def forward(self, x: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
-        """x: (K, B, in_dim) -> (K, B, out_dim), or (K, B) for logits."""
+    def views(self, flat: torch.Tensor | None = None) -> list:
+        """Per-layer views of ``flat``: [W (K, in, out), b (K, 1, out) | None, ...].
+
+        Asking autograd for the gradients of these views (then ``torch.cat``) is cheaper
+        than for ``flat`` itself, whose slice backward fills a (K, P) zero tensor per layer.
+        """
         p = self.flat if flat is None else flat  # (K, P)
+        out = []
+        for op in self.ops:
+            if op[0] == "linear":
+                _, n_in, n_out, w_off, b_off = op
+                out.append(p[:, w_off:w_off + n_in * n_out].view(self.K, n_in, n_out))
+                out.append(None if b_off is None else p[:, b_off:b_off + n_out].unsqueeze(1))
+        return out
+
+    @staticmethod
+    def flat_grad(grads) -> torch.Tensor:
+        """Gradients of :meth:`views` -> one (K, P) tensor in the layout of ``flat``."""
+        return torch.cat([g.reshape(g.shape[0], -1) for g in grads if g is not None], dim=1)
+
+    def forward(self, x: torch.Tensor, views: list | None = None) -> torch.Tensor:
+        """x: (K, B, in_dim) -> (K, B, out_dim), or (K, B) for logits."""
+        it = iter(self.views() if views is None else views)
         h = x
         for op in self.ops:
             if op[0] == "fn":
                 h = op[1](h)
                 continue
-            _, n_in, n_out, w_off, b_off = op
-            W = p[:, w_off:w_off + n_in * n_out].view(self.K, n_in, n_out)  # (K, in, out)
-            if b_off is None:
-                h = torch.bmm(h, W)
-            else:
-                h = torch.baddbmm(p[:, b_off:b_off + n_out].unsqueeze(1), h, W)  # (K, B, out)
+            W, b = next(it), next(it)  # (K, in, out), (K, 1, out)
+            h = torch.bmm(h, W) if b is None else torch.baddbmm(b, h, W)  # (K, B, out)
         return h.squeeze(-1) if self.squeeze else h
 
     __call__ = forward
@@ -148,21 +164,13 @@ class StackedMLP:
                     leaf.bias.copy_(row[b_off:b_off + n_out])
         return module
 
-    def weight_mask(self) -> torch.Tensor:
-        """(P,) bool: True on weight entries, False on biases."""
-        mask = torch.zeros(self.n_params, dtype=torch.bool, device=self.flat.device)
-        for op in self.ops:
-            if op[0] == "linear":
-                mask[op[3]:op[3] + op[1] * op[2]] = True
-        return mask
-
 
 class StackedOptimizer:
     """Adam / RMSprop / SGD on a (K, P) parameter with per-member learning rates.
 
     Matches ``torch.optim.Adam(betas=betas, eps=eps)``, ``torch.optim.RMSprop(alpha=alpha,
-    eps=eps)`` and ``torch.optim.SGD`` step for step (single-tensor implementation, no
-    weight decay, no momentum). Adam's update, with t counted per member (Kingma & Ba 2015)::
+    eps=eps)`` and ``torch.optim.SGD(momentum=momentum)`` bit for bit (their single-tensor
+    code, no weight decay). Adam's update, with t counted per member (Kingma & Ba 2015)::
 
         m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
         θ ← θ − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + eps)
@@ -185,6 +193,7 @@ class StackedOptimizer:
         if lr.shape != (K,):
             raise ValueError(f"lr has {lr.numel()} entries; expected 1 or K={K}")
         self.lr = lr.reshape(K, 1).clone()  # (K, 1) float64, as Python floats in torch.optim
+        self.lr0 = self.lr.clone()  # initial rates (for schedules)
         self.t = torch.zeros(K, 1, dtype=torch.float64, device=param.device)  # steps per member
         self.m = torch.zeros_like(param, memory_format=torch.contiguous_format).detach()
         self.v = torch.zeros_like(self.m)
@@ -195,12 +204,8 @@ class StackedOptimizer:
         self.lr = lr.expand_as(self.lr).clone()
 
     @torch.no_grad()
-    def step(self, grad: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Update members where ``mask`` (K,) with gradient ``grad`` (K, P).
-
-        An update that would make a member's parameters NaN/inf is not applied; returns the
-        (K,) bool mask of those rejected members (the caller marks them diverged).
-        """
+    def step(self, grad: torch.Tensor, mask: torch.Tensor | None = None) -> None:
+        """Update the members where ``mask`` (K,) with gradient ``grad`` (K, P)."""
         p, dt = self.param, self.param.dtype
         if mask is None:
             mask = torch.ones(p.shape[0], dtype=torch.bool, device=p.device)
@@ -237,19 +242,18 @@ class StackedOptimizer:
             self.t = t
             self.m = m if all_on else torch.where(keep, m, self.m)
             self.v = v if all_on else torch.where(keep, v, self.v)
-        ok = torch.isfinite(new_p).all(dim=1)  # (K,)
-        if all_on and bool(ok.all()):
-            p.copy_(new_p)
-        else:
-            p.copy_(torch.where(keep & ok[:, None], new_p, p))
-        return mask & ~ok
+        p.copy_(new_p if all_on else torch.where(keep, new_p, p))
 
+    def state(self) -> list:
+        return [self.param.detach().clone(), self.m.clone(), self.v.clone(), self.t.clone()]
 
-# --------------------------------------------------------------------------- training loop
-SWEEP_KEYS = ("loss", "lr_d", "lr_g", "n_critic", "gp_weight", "clip_value", "r1_weight",
-              "label_smoothing", "seed")  # TrainConfig fields that may differ between members
-_BCE = ("minimax", "nonsaturating")  # train.LABEL_LOSSES without dragan (not stackable)
-_STACKABLE = ("minimax", "nonsaturating", "wgan", "wgan-gp", "lsgan", "hinge")
+    @torch.no_grad()
+    def restore(self, state, rows: torch.Tensor) -> None:
+        """Put back ``state`` (from :meth:`state`) for the members where ``rows`` (K,)."""
+        r = rows.reshape(-1, 1)
+        self.param.copy_(torch.where(r, state[0], self.param))
+        self.m, self.v, self.t = (torch.where(r, old, new) for old, new in
+                                  zip(state[1:], (self.m, self.v, self.t)))
 
 
 def stacked_gradient_penalty(D, x_real, x_fake, eps):
@@ -272,215 +276,114 @@ def stacked_r1_penalty(D, x_real):
     return 0.5 * grad.pow(2).sum(-1).mean(-1)
 
 
-def _per_member(fn, *args):
-    """fn's batch-mean loss computed per member: args (K, B) -> (K,).
-
-    ``fn`` is a loss of :mod:`ganlib.losses` (a mean over the batch); ``torch.func.vmap``
-    maps it over the member dimension, so the formulas live in losses.py only.
-    """
-    return torch.func.vmap(fn)(*args)
+STACKABLE = ("minimax", "nonsaturating", "wgan", "wgan-gp", "lsgan", "hinge")
+BCE = ("minimax", "nonsaturating")  # train.LABEL_LOSSES that a sweep can stack (no dragan)
 
 
-class StackedTrainer:
-    """Trains K independent (G_k, D_k) pairs exactly as K :class:`ganlib.train.Trainer` runs.
+class MemberLosses:
+    """The losses of :mod:`ganlib.losses` per member: logits (K, B) -> losses (K,).
 
-    ``Gs``, ``Ds``: K initialised MLP generators and discriminators; ``configs``: K
-    :class:`~ganlib.train.TrainConfig` that may differ only in :data:`SWEEP_KEYS`. Member k
-    draws its batches from its own ``torch.Generator(seed_k)`` in the Trainer's documented
-    order (per D step x_real, z, then the ε of wgan-gp; per G step z); members whose streams
-    coincide (same seed, ``n_critic`` and loss family) share one draw. ``paired=True`` gives
-    every member the same batches (one stream seeded with ``configs[0].seed``).
+    ``specs[k] = (loss name, label_smoothing)``. Each loss function (a mean over the batch)
+    is mapped over the member dimension with ``torch.func.vmap``, so the formulas live in
+    losses.py only; members with different losses are computed group by group.
     """
 
-    def __init__(self, Gs, Ds, data, configs, paired=False):
-        from . import device as _device
-        self.K, cfg = len(configs), configs[0]
-        shared = [f.name for f in dataclasses.fields(cfg) if f.name not in SWEEP_KEYS]
-        for c in configs:
-            for name in shared:
-                if getattr(c, name) != getattr(cfg, name):
-                    raise ValueError(f"{name}={getattr(c, name)!r} differs between members; only "
-                                     f"{', '.join(SWEEP_KEYS)} may vary in a sweep")
-            if c.loss not in _STACKABLE:
-                raise ValueError(f"loss={c.loss!r} is not one of {', '.join(map(repr, _STACKABLE))}"
-                                 " (the losses a sweep can stack)")
-        for name in ("label_noise", "instance_noise", "simultaneous"):
-            if getattr(cfg, name):
-                raise ValueError(f"{name}={getattr(cfg, name)!r} is not supported by sweeps; use 0/False")
-        self.configs, self.cfg, self.paired = configs, cfg, paired
-        self.device = _device(cfg.device)
-        self.data = data.to(self.device) if torch.is_tensor(data) else data
-        self.latent_dim = Gs[0].latent_dim
-        self.G = StackedMLP([G.to(self.device) for G in Gs])
-        self.D = StackedMLP([D.to(self.device) for D in Ds])
-        col = lambda name, dt=torch.float32: torch.tensor(  # noqa: E731  (K, 1) per-member column
-            [float(getattr(c, name) or 0.0) for c in configs], dtype=dt, device=self.device)[:, None]
-        betas_d, betas_g = cfg.betas_d or cfg.betas, cfg.betas_g or cfg.betas
-        self.opt_d = StackedOptimizer(self.D.flat, cfg.optimizer, col("lr_d", torch.float64),
-                                      betas_d, momentum=betas_d[0])  # Trainer: SGD momentum = b1
-        self.opt_g = StackedOptimizer(self.G.flat, cfg.optimizer, col("lr_g", torch.float64),
-                                      betas_g, momentum=betas_g[0])
-        self.gp_weight, self.r1_weight = col("gp_weight").squeeze(1), col("r1_weight").squeeze(1)
-        self.gp_weight = torch.where(torch.tensor([c.loss == "wgan-gp" for c in configs],
-                                                  device=self.device), self.gp_weight, 0.0)
-        clip = [c.clip_value for c in configs]
-        self.clip = None if all(c is None for c in clip) else torch.tensor(
-            [c if c is not None else float("inf") for c in clip], device=self.device)[:, None]
-        self.n_critic = torch.tensor([c.n_critic for c in configs], device=self.device)
-        self.bce = torch.tensor([c.loss in _BCE for c in configs], device=self.device)
-        # loss groups: members sharing (loss, label_smoothing) share the loss functions
-        self.loss_groups = {}
-        for k, c in enumerate(configs):
-            self.loss_groups.setdefault((c.loss, c.label_smoothing), []).append(k)
-        self.loss_groups = [(key, torch.tensor(ks, device=self.device), _losses.get_loss(key[0]))
-                            for key, ks in self.loss_groups.items()]
-        # random streams: one per distinct (seed, n_critic, draws eps) unless paired
-        keys = [(cfg.seed if paired else c.seed, 0 if paired else c.n_critic,
-                 False if paired else c.loss == "wgan-gp") for c in configs]
+    def __init__(self, specs, device):
+        groups = {}
+        for k, spec in enumerate(specs):
+            groups.setdefault(tuple(spec), []).append(k)
+        self.K, self.groups = len(specs), []
+        for (name, smoothing), ks in groups.items():
+            d_fn, g_fn, _ = _losses.get_loss(name)
+            if name in BCE:  # one-sided label smoothing, as Trainer._labels
+                d_fn = lambda r, f, d=d_fn, s=smoothing: d(r, f, 1.0 - s, 0.0)  # noqa: E731
+            self.groups.append((torch.tensor(ks, device=device), torch.func.vmap(d_fn),
+                                torch.func.vmap(g_fn)))
+        self.order = torch.cat([g[0] for g in self.groups])
+
+    def _apply(self, which, logits):
+        if len(self.groups) == 1:
+            return self.groups[0][which](*logits)
+        parts = [g[which](*(t.index_select(0, g[0]) for t in logits)) for g in self.groups]
+        out = torch.empty(self.K, dtype=parts[0].dtype, device=parts[0].device)
+        return out.index_copy(0, self.order, torch.cat(parts))
+
+    def d_loss(self, real_logits, fake_logits):
+        """(K, B), (K, B) -> (K,) D losses (without penalties)."""
+        return self._apply(1, (real_logits, fake_logits))
+
+    def g_loss(self, fake_logits):
+        """(K, B) -> (K,) G losses."""
+        return self._apply(2, (fake_logits,))
+
+
+class RandomStreams:
+    """The Trainer's random stream for every member, shared where members coincide.
+
+    ``keys[k] = (seed, n_critic, draws_eps)`` of member k; one ``torch.Generator(seed)`` per
+    distinct key gives, in :mod:`ganlib.train`'s documented order, per D step ``x_real``
+    (``data.sample``, or ``torch.randint`` indices of a tensor data set), ``z`` (the prior)
+    and the ε of ``losses.gradient_penalty`` ((B, 1) ~ U[0, 1]) when ``draws_eps``; per G
+    step ``z``. Draws come back stacked per member: (K, B, ...).
+    """
+
+    def __init__(self, data, keys, batch_size, latent_dim, prior, device):
         uniq = list(dict.fromkeys(keys))
-        self.streams = []
-        for seed, _, _ in uniq:
-            gen = torch.Generator(device=self.device)
-            gen.manual_seed(int(seed))
-            self.streams.append(gen)
-        self.stream_nc = [max(c.n_critic for c, k in zip(configs, keys) if k == u) for u in uniq]
-        self.stream_gp = [any(c.loss == "wgan-gp" for c, k in zip(configs, keys) if k == u)
-                          for u in uniq]
+        self.gens = [torch.Generator(device=device).manual_seed(int(u[0])) for u in uniq]
+        self.n_critic, self.gp = [u[1] for u in uniq], [u[2] for u in uniq]
         idx = [uniq.index(k) for k in keys]
-        self.stream_idx = None if idx == list(range(self.K)) else torch.tensor(idx, device=self.device)
-        self.alive = torch.ones(self.K, dtype=torch.bool, device=self.device)
-        self.diverged_step = torch.full((self.K,), -1, dtype=torch.long, device=self.device)
-        self.step, self.rows, self.wall_time = 0, [], 0.0
-        self._sum_d = torch.zeros(self.K, device=self.device)
-        self._n_d = torch.zeros(self.K, device=self.device)
-        self._sum_g = torch.zeros(self.K, device=self.device)
-        self.fixed_z = torch.stack([self._prior(cfg.n_samples, torch.Generator(
-            device=self.device).manual_seed(int(c.seed))) for c in configs])  # (K, n, latent)
-        self.snapshots = {}
-        B = cfg.batch_size
-        self._zeros_x = torch.zeros_like(self._real(B, torch.Generator(self.device).manual_seed(0)))
-        self._zeros_z = torch.zeros(B, self.latent_dim, device=self.device)
-        self._zeros_b1 = torch.zeros(B, 1, device=self.device)
+        self.idx = None if idx == list(range(len(keys))) else torch.tensor(idx, device=device)
+        self.data, self.B, self.latent_dim, self.prior_name = data, batch_size, latent_dim, prior
+        self.device = device
+        self._x0 = torch.zeros_like(self.real(batch_size, torch.Generator(device).manual_seed(0)))
+        self._z0 = torch.zeros(batch_size, latent_dim, device=device)  # placeholders of idle
+        self._e0 = torch.zeros(batch_size, 1, device=device)  # streams (members not stepping)
 
-    # -------------------------------------------------------------- random draws
-    def _prior(self, n, gen):
+    def prior(self, n, gen):
         """Trainer._prior: (n, latent_dim) from N(0, I) or U[-1, 1]."""
         z = torch.empty(n, self.latent_dim, device=self.device)
-        if self.cfg.prior == "gaussian":
+        if self.prior_name == "gaussian":
             return z.normal_(generator=gen)
         return z.uniform_(-1.0, 1.0, generator=gen)
 
-    def _real(self, n, gen):
-        if torch.is_tensor(self.data):  # Trainer._sample_real on a tensor dataset
+    def real(self, n, gen):
+        """Trainer._sample_real: (n, *data_shape)."""
+        if torch.is_tensor(self.data):
             return self.data[torch.randint(self.data.shape[0], (n,), generator=gen, device=self.device)]
         return self.data.sample(n, generator=gen, device=self.device)
 
-    def _gather(self, parts):
+    def gather(self, parts):
         """One tensor per stream -> (K, ...) per member."""
         out = torch.stack(parts)
-        return out if self.stream_idx is None else out.index_select(0, self.stream_idx)
+        return out if self.idx is None else out.index_select(0, self.idx)
 
-    def _draw_d(self, i):
-        """D step i of the round: x_real (K, B, d), z (K, B, latent), eps (K, B, 1) or None."""
-        B, xs, zs, es = self.cfg.batch_size, [], [], []
-        for s, gen in enumerate(self.streams):
-            if i >= self.stream_nc[s]:  # this stream's members are idle: placeholders
-                xs.append(self._zeros_x)
-                zs.append(self._zeros_z)
-                es.append(self._zeros_b1)
+    def draw_d(self, i):
+        """D step i of a round: x_real (K, B, d), z (K, B, latent), eps (K, B, 1) or None."""
+        xs, zs, es = [], [], []
+        for s, gen in enumerate(self.gens):
+            if i >= self.n_critic[s]:
+                xs.append(self._x0), zs.append(self._z0), es.append(self._e0)
                 continue
-            xs.append(self._real(B, gen))
-            zs.append(self._prior(B, gen))
-            if self.stream_gp[s]:  # losses.gradient_penalty's ε: (B, 1) ~ U[0, 1]
-                es.append(torch.rand((B, 1), generator=gen, device=self.device))
-            else:
-                es.append(self._zeros_b1)
-        eps = self._gather(es) if any(self.stream_gp) else None
-        return self._gather(xs), self._gather(zs), eps
+            xs.append(self.real(self.B, gen))
+            zs.append(self.prior(self.B, gen))
+            es.append(torch.rand((self.B, 1), generator=gen, device=self.device) if self.gp[s]
+                      else self._e0)
+        return self.gather(xs), self.gather(zs), self.gather(es) if any(self.gp) else None
 
-    # -------------------------------------------------------------- updates
-    def _per_member_loss(self, which, *logits):
-        """Loss of each member (K,) from its group's loss function; which = 0 (D) or 1 (G)."""
-        parts = []
-        for (name, smoothing), ks, fns in self.loss_groups:
-            args = logits if len(self.loss_groups) == 1 else [t.index_select(0, ks) for t in logits]
-            fn = fns[which]
-            if which == 0 and name in _BCE:
-                fn = lambda r, f, fn=fn, s=smoothing: fns[0](r, f, 1.0 - s, 0.0)  # noqa: E731
-            parts.append(_per_member(fn, *args))
-        if len(parts) == 1:
-            return parts[0]
-        out = torch.empty(self.K, device=self.device, dtype=parts[0].dtype)
-        return out.index_copy(0, torch.cat([ks for _, ks, _ in self.loss_groups]), torch.cat(parts))
+    def draw_g(self):
+        """z (K, B, latent) of a G step."""
+        return self.gather([self.prior(self.B, gen) for gen in self.gens])
 
-    def _kill(self, bad):
-        """Freeze members with bad (K,) True from now on, recording the step."""
-        new = bad & self.alive
-        self.diverged_step = torch.where(new, self.step + 1, self.diverged_step)
-        self.alive = self.alive & ~bad
 
-    def _d_update(self, i, active):
-        x_real, z, eps = self._draw_d(i)
-        with torch.no_grad():
-            x_fake = self.G(z)  # (K, B, d)
-        real_logits, fake_logits = self.D(x_real), self.D(x_fake)  # (K, B), (K, B)
-        loss = self._per_member_loss(0, real_logits, fake_logits)  # (K,)
-        if eps is not None:
-            loss = loss + self.gp_weight * stacked_gradient_penalty(self.D, x_real, x_fake, eps)
-        if bool(self.r1_weight.any()):
-            loss = loss + self.r1_weight * stacked_r1_penalty(self.D, x_real)
-        self._kill(active & ~torch.isfinite(loss))
-        active = active & self.alive
-        grad, = torch.autograd.grad(torch.where(active, loss, 0.0).sum(), self.D.flat)
-        self._kill(self.opt_d.step(grad, active))
-        if self.clip is not None:
-            with torch.no_grad():
-                self.D.flat.copy_(torch.clamp(self.D.flat, -self.clip, self.clip))
-        self._sum_d += torch.where(active, loss.detach(), 0.0)
-        self._n_d += active
-        self._last_d = (real_logits.detach(), fake_logits.detach())
+def build_members(data, seeds, model):
+    """(Gs, Ds): member k built as a single run would be: seed, then construct."""
+    from .models import build_models
 
-    def _g_update(self, want_norm):
-        z = self._gather([self._prior(self.cfg.batch_size, gen) for gen in self.streams])
-        loss = self._per_member_loss(1, self.D(self.G(z)))  # (K,)
-        self._kill(~torch.isfinite(loss))
-        grad, = torch.autograd.grad(torch.where(self.alive, loss, 0.0).sum(), self.G.flat)
-        self._kill(self.opt_g.step(grad, self.alive.clone()))
-        self._sum_g += torch.where(self.alive, loss.detach(), 0.0)
-        self.step += 1
-        return grad.norm(dim=1) if want_norm else None
-
-    def _log(self, grad_norm):
-        real, fake = self._last_d  # (K, B)
-        raw_r, raw_f = real.mean(1), fake.mean(1)
-        self.rows.append(dict(
-            step=self.step, loss_d=self._sum_d / self._n_d.clamp(min=1),
-            loss_g=self._sum_g / self.cfg.log_every,
-            d_real=torch.where(self.bce, torch.sigmoid(real).mean(1), raw_r),
-            d_fake=torch.where(self.bce, torch.sigmoid(fake).mean(1), raw_f),
-            grad_norm_g=grad_norm, wasserstein=raw_r - raw_f, wall_time=self.wall_time))
-        self._sum_d, self._n_d, self._sum_g = (torch.zeros_like(t) for t in
-                                                (self._sum_d, self._n_d, self._sum_g))
-
-    def run(self, steps=None):
-        """Train ``steps`` rounds (default ``config.steps``): n_critic D steps, one G step."""
-        steps = self.cfg.steps if steps is None else steps
-        n_max, same_nc = int(self.n_critic.max()), bool((self.n_critic == self.n_critic[0]).all())
-        sample_set = set(self.cfg.sample_steps)
-        for _ in range(steps):
-            t0 = time.perf_counter()
-            for i in range(n_max):
-                self._d_update(i, self.alive if same_nc else self.alive & (self.n_critic > i))
-            want = (self.step + 1) % self.cfg.log_every == 0
-            norm = self._g_update(want)
-            self.wall_time += time.perf_counter() - t0
-            if want:
-                self._log(norm)
-            if self.step in sample_set:
-                self.snapshots[self.step] = self.samples()
-        return self
-
-    @torch.no_grad()
-    def samples(self):
-        """G_k(fixed_z_k) for every member: (K, n_samples, d)."""
-        return self.G(self.fixed_z)
+    Gs, Ds = [], []
+    for seed in seeds:
+        with torch.random.fork_rng(devices=[]):  # leave the caller's global RNG untouched
+            torch.manual_seed(int(seed))
+            G, D = model(int(seed)) if callable(model) else build_models(data, **model)
+        Gs.append(G)
+        Ds.append(D)
+    return Gs, Ds

@@ -2,39 +2,184 @@
 
 One run of a GAN proves little; chapter 4 (Saturation) and chapter 5 (Wasserstein) make
 their claims over seeds ("non-saturating: 16/16 seeds cover all modes; minimax: 3/16") and
-over grids of settings (phase diagrams lr_d × lr_g → success rate). :func:`run_sweep` trains
-every member (a setting of ``grid`` × a seed) at once with stacked MLP weights
-(:mod:`ganlib.stacked`): member k follows exactly the run ``Trainer(G_k, D_k, data,
-config_k).run()`` would (same initial weights, same random stream, same losses, penalties,
-optimizer and ``n_critic``), to float rounding. A member whose loss or weights become
-NaN/inf is frozen at its last finite state and reported as diverged; the others go on.
-
-Plots: :func:`plot_success_rate`, :func:`plot_phase_diagram`, :func:`plot_samples_grid`.
+over grids of settings (phase diagrams lr_d × lr_g). :func:`run_sweep` trains every member
+(a setting of ``grid`` × a seed) at once with stacked MLP weights (:mod:`ganlib.stacked`);
+member k follows the run ``Trainer(G_k, D_k, data, config_k).run()`` to float rounding. A
+member whose loss turns NaN/inf is restored to its last finite state, frozen and reported as
+diverged. Plots: :func:`plot_success_rate`, :func:`plot_phase_diagram`, :func:`plot_samples_grid`.
 """
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 
 import torch
 
-from .stacked import SWEEP_KEYS
+from .stacked import (BCE, STACKABLE, MemberLosses, RandomStreams, StackedMLP, StackedOptimizer,
+                      build_members, stacked_gradient_penalty, stacked_r1_penalty)
 
-__all__ = ["run_sweep", "SweepResult", "SWEEP_KEYS", "plot_success_rate",
+__all__ = ["run_sweep", "SweepResult", "StackedTrainer", "SWEEP_KEYS", "plot_success_rate",
            "plot_phase_diagram", "plot_samples_grid"]
 
+SWEEP_KEYS = ("loss", "lr_d", "lr_g", "n_critic", "gp_weight", "clip_value", "r1_weight",
+              "label_smoothing", "seed")  # TrainConfig fields that may differ between members
 
-def _build_members(data, seeds, model):
-    """(Gs, Ds): member k built as a single run would be: seed, then construct."""
-    from .models import build_models
-    Gs, Ds = [], []
-    for seed in seeds:
-        with torch.random.fork_rng(devices=[]):  # leave the caller's global RNG untouched
-            torch.manual_seed(int(seed))
-            G, D = model(int(seed)) if callable(model) else build_models(data, **model)
-        Gs.append(G)
-        Ds.append(D)
-    return Gs, Ds
+
+class StackedTrainer:
+    """Trains K independent (G_k, D_k) pairs exactly as K :class:`ganlib.train.Trainer` runs.
+
+    ``Gs``, ``Ds``: K initialised MLPs; ``configs``: K TrainConfig differing only in
+    :data:`SWEEP_KEYS`. Member k draws from its own stream in the Trainer's documented order
+    (:class:`~ganlib.stacked.RandomStreams`); ``paired=True``: one stream (``configs[0].seed``)
+    for all. ``run()`` then :meth:`samples`; ``rows`` holds the logged history.
+    """
+
+    def __init__(self, Gs, Ds, data, configs, paired=False):
+        from . import device as _device
+        self.K, cfg = len(configs), configs[0]
+        shared = [f.name for f in dataclasses.fields(cfg) if f.name not in SWEEP_KEYS]
+        for c in configs:
+            for name in shared:
+                if getattr(c, name) != getattr(cfg, name):
+                    raise ValueError(f"{name}={getattr(c, name)!r} differs between members; only "
+                                     f"{', '.join(SWEEP_KEYS)} may vary in a sweep")
+            if c.loss not in STACKABLE:
+                raise ValueError(f"loss={c.loss!r} is not one of {', '.join(map(repr, STACKABLE))}"
+                                 " (the losses a sweep can stack)")
+        for name in ("label_noise", "instance_noise", "simultaneous"):
+            if getattr(cfg, name):
+                raise ValueError(f"{name}={getattr(cfg, name)!r} is not supported by sweeps; use 0/False")
+        self.configs, self.cfg, self.paired = configs, cfg, paired
+        self.device = _device(cfg.device)
+        self.data = data.to(self.device) if torch.is_tensor(data) else data
+        self.latent_dim = Gs[0].latent_dim
+        self.G = StackedMLP([G.to(self.device) for G in Gs])
+        self.D = StackedMLP([D.to(self.device) for D in Ds])
+        col = lambda name, dt=torch.float32: torch.tensor(  # noqa: E731  (K, 1) per-member column
+            [float(getattr(c, name) or 0.0) for c in configs], dtype=dt, device=self.device)[:, None]
+        betas_d, betas_g = cfg.betas_d or cfg.betas, cfg.betas_g or cfg.betas
+        self.opt_d = StackedOptimizer(self.D.flat, cfg.optimizer, col("lr_d", torch.float64),
+                                      betas_d, momentum=betas_d[0])  # Trainer: SGD momentum = b1
+        self.opt_g = StackedOptimizer(self.G.flat, cfg.optimizer, col("lr_g", torch.float64),
+                                      betas_g, momentum=betas_g[0])
+        self.gp_weight, self.r1_weight = col("gp_weight").squeeze(1), col("r1_weight").squeeze(1)
+        self.gp_weight = torch.where(torch.tensor([c.loss == "wgan-gp" for c in configs],
+                                                  device=self.device), self.gp_weight, 0.0)
+        clip = [c.clip_value for c in configs]
+        self.clip = None if all(c is None for c in clip) else torch.tensor(
+            [c if c is not None else float("inf") for c in clip], device=self.device)[:, None]
+        self.n_critic = torch.tensor([c.n_critic for c in configs], device=self.device)
+        self.bce = torch.tensor([c.loss in BCE for c in configs], device=self.device)
+        self.losses = MemberLosses([(c.loss, c.label_smoothing) for c in configs], self.device)
+        # random streams: one per distinct (seed, n_critic, draws ε); one for all if paired
+        keys = [(c.seed, c.n_critic, c.loss == "wgan-gp") for c in configs]
+        if paired:
+            keys = [(cfg.seed, max(k[1] for k in keys), any(k[2] for k in keys))] * self.K
+        self.streams = RandomStreams(self.data, keys, cfg.batch_size, self.latent_dim,
+                                     cfg.prior, self.device)
+        self.alive = torch.ones(self.K, dtype=torch.bool, device=self.device)
+        self.diverged_step = torch.full((self.K,), -1, device=self.device)  # -1: finite
+        self.step, self.rows, self.wall_time, self._last_flush = 0, [], 0.0, 0
+        self._sum_d, self._n_d, self._sum_g = torch.zeros(3, self.K, device=self.device)
+        self.fixed_z = torch.stack([self.streams.prior(cfg.n_samples, torch.Generator(
+            device=self.device).manual_seed(int(c.seed))) for c in configs])  # (K, n, latent)
+        self.snapshots, self.use_r1 = {}, bool(self.r1_weight.any())
+        self._take_snapshot()
+
+    def _take_snapshot(self):
+        """Last finite state, taken at every NaN check (each log step), as the Trainer does."""
+        self._snap = (self.opt_d.state(), self.opt_g.state())
+
+    def _kill(self, bad):
+        """Members with bad (K,) True: restore their last finite state and freeze them."""
+        new = bad & self.alive
+        if bool(new.any()):
+            self.diverged_step = torch.where(new, self.step + 1, self.diverged_step)
+            self.alive = self.alive & ~new
+            self.opt_d.restore(self._snap[0], new)
+            self.opt_g.restore(self._snap[1], new)
+
+    def _d_update(self, i, active):
+        x_real, z, eps = self.streams.draw_d(i)
+        with torch.no_grad():
+            x_fake = self.G(z)  # (K, B, d)
+        views = self.D.views()
+        real_logits, fake_logits = self.D(x_real, views), self.D(x_fake, views)  # (K, B) each
+        loss = self.losses.d_loss(real_logits, fake_logits)  # (K,)
+        if eps is not None:
+            loss = loss + self.gp_weight * stacked_gradient_penalty(
+                lambda x: self.D(x, views), x_real, x_fake, eps)
+        if self.use_r1:
+            loss = loss + self.r1_weight * stacked_r1_penalty(lambda x: self.D(x, views), x_real)
+        finite = torch.isfinite(loss)
+        grads = torch.autograd.grad(torch.where(active & finite, loss, 0.0).sum(),
+                                    [v for v in views if v is not None])
+        self._kill(active & ~finite)  # after autograd: restoring writes into D.flat
+        active = active & self.alive
+        self.opt_d.step(StackedMLP.flat_grad(grads), active)
+        if self.clip is not None:  # losses.clip_weights_: every D parameter into [-c, c]
+            self.D.flat.data.copy_(torch.clamp(self.D.flat.data, -self.clip, self.clip))
+        self._sum_d += torch.where(active, loss.detach(), 0.0)
+        self._n_d += active
+        self._last_d = (real_logits.detach(), fake_logits.detach())
+
+    def _g_update(self, want_norm):
+        z = self.streams.draw_g()
+        views = self.G.views()
+        loss = self.losses.g_loss(self.D(self.G(z, views)))  # (K,)
+        finite = torch.isfinite(loss)
+        grad = StackedMLP.flat_grad(torch.autograd.grad(  # (K, P_G)
+            torch.where(self.alive & finite, loss, 0.0).sum(), [v for v in views if v is not None]))
+        self._kill(~finite)
+        self.opt_g.step(grad, self.alive)
+        self._sum_g += torch.where(self.alive, loss.detach(), 0.0)
+        self.step += 1
+        return grad.norm(dim=1) if want_norm else None
+
+    def _flush(self, grad_norm):
+        """As Trainer._flush: a history row (interval means), lr decay, last-finite snapshot."""
+        real, fake = self._last_d  # (K, B)
+        raw_r, raw_f = real.mean(1), fake.mean(1)
+        self.rows.append(dict(
+            step=self.step, loss_d=self._sum_d / self._n_d.clamp(min=1),
+            loss_g=self._sum_g / (self.step - self._last_flush),
+            d_real=torch.where(self.bce, torch.sigmoid(real).mean(1), raw_r),
+            d_fake=torch.where(self.bce, torch.sigmoid(fake).mean(1), raw_f),
+            grad_norm_g=grad_norm, wasserstein=raw_r - raw_f, wall_time=self.wall_time))
+        self._sum_d, self._n_d, self._sum_g = torch.zeros(3, self.K, device=self.device)
+        self._last_flush = self.step
+        if self.cfg.lr_decay:  # linear decay: lr · (1 − lr_decay · min(step / steps, 1))
+            scale = 1.0 - self.cfg.lr_decay * min(self.step / self.cfg.steps, 1.0)
+            self.opt_d.set_lr(self.opt_d.lr0 * scale), self.opt_g.set_lr(self.opt_g.lr0 * scale)
+        self._take_snapshot()
+
+    def run(self, steps=None):
+        """Train ``steps`` rounds (default ``config.steps``): n_critic D steps, one G step."""
+        steps = self.cfg.steps if steps is None else steps
+        n_max, same_nc = int(self.n_critic.max()), bool((self.n_critic == self.n_critic[0]).all())
+        sample_set = set(self.cfg.sample_steps)
+        if 0 in sample_set and self.step == 0:
+            self.snapshots[0] = self.samples()
+        for _ in range(steps):
+            t0 = time.perf_counter()
+            for i in range(n_max):
+                self._d_update(i, self.alive if same_nc else self.alive & (self.n_critic > i))
+            want = (self.step + 1) % self.cfg.log_every == 0
+            norm = self._g_update(want)
+            self.wall_time += time.perf_counter() - t0
+            if want:
+                self._flush(norm)
+            if self.step in sample_set:
+                self.snapshots[self.step] = self.samples()
+        if self.step % self.cfg.log_every and bool(self._n_d.any()):  # last partial interval
+            self._flush(None)
+        return self
+
+    @torch.no_grad()
+    def samples(self):
+        """G_k(fixed_z_k) for every member: (K, n_samples, d)."""
+        return self.G(self.fixed_z)
 
 
 def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired=False,
@@ -42,24 +187,19 @@ def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired
     """Train every (setting of ``grid``) × (seed of ``seeds``) GAN in one vectorized run.
 
     ``dataset``: a name of :data:`ganlib.data.DATASETS`, a Distribution or a tensor (N, d).
-    ``base``: the :class:`~ganlib.train.TrainConfig` shared by all members; ``grid`` maps
-    fields of :data:`SWEEP_KEYS` (``loss``, ``lr_d``, ``lr_g``, ``n_critic``, ``gp_weight``,
-    ``clip_value``, ``r1_weight``, ``label_smoothing``) to lists of values; members are the
-    Cartesian product of the grid times ``seeds`` (settings outer, seeds inner).
-    ``model``: keyword arguments of :func:`ganlib.models.build_models` (default
-    ``{}``), or a callable ``seed -> (G, D)`` of MLPs; each member's G and D are built right
-    after ``torch.manual_seed(seed)``, like a single run seeded with that seed.
-    ``paired=True``: every member sees the same batches (stream seeded with ``seeds[0]``),
-    for paired comparisons of settings. ``steps`` overrides ``base.steps``.
+    ``base``: the TrainConfig shared by all members; ``grid``: fields of :data:`SWEEP_KEYS`
+    (``loss``, ``lr_d``, ``lr_g``, ``n_critic``, ``gp_weight``, ``clip_value``, ``r1_weight``,
+    ``label_smoothing``) -> lists of values; members = grid product × ``seeds`` (seeds inner).
+    ``model``: kwargs of :func:`ganlib.models.build_models`, or a callable ``seed -> (G, D)``
+    (MLPs), called right after ``torch.manual_seed(seed)`` as for a single run. ``paired``:
+    all members see the same batches (stream seeded with ``seeds[0]``). ``steps`` overrides
+    ``base.steps``. Member k reproduces ``Trainer(G_k, D_k, dataset, config_k).run()`` to
+    float rounding. Taught in chapter 4, Saturation, and chapter 5, Wasserstein. Example::
 
-    Member k reproduces ``Trainer(G_k, D_k, dataset, config_k).run()`` to float rounding
-    (tests/test_sweep.py). Taught in chapter 4, Saturation, and chapter 5, Wasserstein.
-
-    Example: ``run_sweep("ring", TrainConfig(steps=1000), grid={"loss": ["minimax",
-    "nonsaturating"]}, seeds=range(16)).success_rate(by="loss")``.
+        run_sweep("ring", TrainConfig(steps=1000), grid={"loss": ["minimax", "nonsaturating"]},
+                  seeds=range(16)).success_rate(by="loss")
     """
     from .data import get_dataset
-    from .stacked import StackedTrainer
     from .train import TrainConfig
 
     base = TrainConfig() if base is None else base
@@ -75,19 +215,19 @@ def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or not list(values):
             raise ValueError(f"grid[{key!r}]={values!r} must be a non-empty list of values")
     seeds = list(seeds)
-    if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+    if not seeds or not all(isinstance(s, int) and s >= 0 for s in seeds):
         raise ValueError(f"seeds={seeds!r} must be a non-empty list of integers >= 0")
-    if model is None:
-        model = {}
+    model = {} if model is None else model
     if not (callable(model) or isinstance(model, dict)):
         raise ValueError(f"model={model!r} must be a dict of build_models arguments or a callable")
     data = get_dataset(dataset) if isinstance(dataset, str) else dataset
+    if torch.is_tensor(data):  # as Trainer: float32, (N,) -> (N, 1)
+        data = data.float()[:, None] if data.dim() == 1 else data.float()
     keys = list(grid)
     settings = [dict(zip(keys, combo)) for combo in itertools.product(*(list(grid[k]) for k in keys))]
     rows = [(setting, seed) for setting in settings for seed in seeds]
     configs = [dataclasses.replace(base, **setting, seed=seed) for setting, seed in rows]
-    Gs, Ds = _build_members(data, [seed for _, seed in rows], model)
-    trainer = StackedTrainer(Gs, Ds, data, configs, paired=paired)
+    trainer = StackedTrainer(*build_members(data, [s for _, s in rows], model), data, configs, paired)
     trainer.run()
     return SweepResult(trainer, data, [dict(setting, seed=seed) for setting, seed in rows], keys)
 
@@ -107,8 +247,7 @@ class SweepResult:
     def __init__(self, trainer, data, rows, grid_keys):
         import pandas as pd
 
-        self.trainer, self.data, self.grid_keys = trainer, data, list(grid_keys)
-        self.configs = trainer.configs
+        self.trainer, self.data, self.grid_keys, self.configs = trainer, data, list(grid_keys), trainer.configs
         self.samples = trainer.samples().cpu()  # (K, n, d)
         self.snapshots = {k: v.cpu() for k, v in trainer.snapshots.items()}
         table = pd.DataFrame(rows)
@@ -120,35 +259,30 @@ class SweepResult:
         table["diverged"] = (~trainer.alive).cpu().numpy()
         table["diverged_step"] = trainer.diverged_step.cpu().numpy()
         self.table = table
-        hist = []
-        for row in trainer.rows:
-            cols = {f: (v.cpu().numpy() if torch.is_tensor(v) else v) for f, v in row.items()
-                    if v is not None}
-            hist.append(pd.DataFrame({"member": range(len(rows)), **cols}))
+        hist = [pd.DataFrame({"member": range(len(rows)), **{f: v.cpu().numpy() if torch.is_tensor(v)
+                                                            else v for f, v in row.items() if v is not None}})
+                for row in trainer.rows]
         self.histories = (pd.concat(hist, ignore_index=True).sort_values(["member", "step"],
                           kind="stable").reset_index(drop=True) if hist else pd.DataFrame())
 
     def _metrics(self):
         """Per-member final metrics: mode coverage (2D mixtures) or W1 (1D densities)."""
-        out = []
-        centers = getattr(self.data, "centers", None)
-        dim = getattr(self.data, "dim", None)
-        ref = None
-        if centers is None and dim == 1 and hasattr(self.data, "sample"):
-            gen = torch.Generator().manual_seed(12345)
-            ref = self.data.sample(self.samples.shape[1], generator=gen).reshape(-1)
+        from .metrics import mode_coverage
+        from .theory import wasserstein1_1d
+
+        out, ref, centers = [], None, getattr(self.data, "centers", None)
+        if centers is None and getattr(self.data, "dim", None) == 1:  # reference sample for W1
+            ref = self.data.sample(self.samples.shape[1], generator=torch.Generator().manual_seed(1))
         for k in range(len(self.samples)):
             x = self.samples[k]
             finite = bool(torch.isfinite(x).all())
             if centers is not None:
-                from .metrics import mode_coverage
                 cov = mode_coverage(x, centers, self.data.std) if finite else {"modes": 0,
                                                                                 "high_quality": 0.0}
                 out.append({"modes": int(cov["modes"]), "high_quality": float(cov["high_quality"])})
             elif ref is not None:
-                from .theory import wasserstein1_1d
-                out.append({"w1": float(wasserstein1_1d(x.reshape(-1), ref)) if finite
-                            else float("inf")})
+                w1 = wasserstein1_1d(x.reshape(-1), ref.reshape(-1)) if finite else float("inf")
+                out.append({"w1": float(w1)})
             else:
                 out.append({})
         return out
@@ -157,7 +291,7 @@ class SweepResult:
         return len(self.table)
 
     def __repr__(self):
-        return f"SweepResult({len(self)} members, grid={self.grid_keys}, steps={self.configs[0].steps})"
+        return f"SweepResult({len(self)} members, grid={self.grid_keys})"
 
     def success(self, criterion=None):
         """(K,) bool Series: member succeeded and did not diverge.
@@ -167,14 +301,11 @@ class SweepResult:
         high_quality > 0.5"``), a bool column name, or a callable ``table -> bool Series``.
         """
         t = self.table
+        if criterion is None and not ("modes" in t or "w1" in t):
+            raise ValueError("criterion=None has no default for this data set; pass a query "
+                             "string, a column name or a callable")
         if criterion is None:
-            if "modes" in t:
-                ok = t["modes"] == len(self.data.centers)
-            elif "w1" in t:
-                ok = t["w1"] < 0.1
-            else:
-                raise ValueError("criterion=None has no default for this data set; pass a "
-                                 "query string, a column name or a callable")
+            ok = t["modes"] == len(self.data.centers) if "modes" in t else t["w1"] < 0.1
         elif callable(criterion):
             ok = criterion(t)
         elif isinstance(criterion, str):
@@ -198,8 +329,7 @@ class SweepResult:
                 raise ValueError(f"by={col!r} is not a column; choose from {list(self.table.columns)}")
         frame = self.table[by].assign(ok=ok.values)
         if not by:
-            return pd.DataFrame({"n_success": [int(ok.sum())], "n": [len(ok)],
-                                 "success_rate": [float(ok.mean())]})
+            return pd.DataFrame({"n_success": [int(ok.sum())], "n": [len(ok)], "success_rate": [ok.mean()]})
         g = frame.groupby(by, sort=False)["ok"]
         res = pd.DataFrame({"n_success": g.sum().astype(int), "n": g.size()})
         res["success_rate"] = res["n_success"] / res["n"]
@@ -221,9 +351,7 @@ def plot_success_rate(result, by="loss", criterion=None, ax=None):
         ax.annotate(f"{s}/{n}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                     ha="center", va="bottom", fontsize=9)
     ax.set_xticks(range(len(rates)), labels)
-    ax.set_ylim(0, 1.12)
-    ax.set_xlabel(", ".join(cols))
-    ax.set_ylabel("success rate")
+    ax.set(ylim=(0, 1.12), xlabel=", ".join(cols), ylabel="success rate")
     return ax
 
 
@@ -243,8 +371,7 @@ def plot_phase_diagram(result, x="lr_d", y="lr_g", criterion=None, ax=None, cmap
             v = grid.values[i, j]
             ax.text(j, i, "" if v != v else f"{v:.2f}", ha="center", va="center",
                     color="white" if v < 0.5 else "black", fontsize=8)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set(xlabel=x, ylabel=y)
     ax.figure.colorbar(im, ax=ax, label="success rate")
     return ax
 
@@ -258,26 +385,20 @@ def plot_samples_grid(result, members=None, ncols=8, real=True, size=1.6):
     ncols = min(ncols, len(members))
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False,
                              sharex=True, sharey=True)
-    x_real = None
-    if real and hasattr(result.data, "sample"):
-        x_real = result.data.sample(512, generator=torch.Generator().manual_seed(0))
+    x_real = (result.data.sample(512, generator=torch.Generator().manual_seed(0))
+              if real and hasattr(result.data, "sample") else None)
     ok = result.success().values
-    for ax in axes.flat[len(members):]:
-        ax.axis("off")
+    [ax.axis("off") for ax in axes.flat[len(members):]]
     for ax, k in zip(axes.flat, members):
         x, row = result.samples[k], result.table.iloc[k]
-        if x.shape[1] == 1:
-            if x_real is not None:
-                ax.hist(x_real[:, 0].numpy(), bins=40, density=True, color="0.8")
-            ax.hist(x[:, 0].numpy(), bins=40, density=True, color="C1", alpha=0.7)
-        else:
-            if x_real is not None:
-                ax.scatter(x_real[:, 0], x_real[:, 1], s=1, color="0.7")
-            ax.scatter(x[:, 0], x[:, 1], s=1, color="C1")
+        for pts, color in ((x_real, "0.7"), (x, "C1")):
+            if pts is not None and x.shape[1] == 1:
+                ax.hist(pts[:, 0].numpy(), bins=40, density=True, color=color, alpha=0.7)
+            elif pts is not None:
+                ax.scatter(pts[:, 0], pts[:, 1], s=1, color=color)
         label = ", ".join(f"{key}={row[key]:g}" if isinstance(row[key], float) else
                           f"{key}={row[key]}" for key in result.grid_keys + ["seed"])
         ax.set_title(label, fontsize=7, color="red" if row["diverged"] else
                      ("black" if ok[k] else "0.4"))
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set(xticks=[], yticks=[])
     return fig

@@ -1,36 +1,26 @@
 """One GAN training loop for every loss, configured by a dataclass (chapters 2, 4, 5, 7).
 
-Chapter 2 shows Algorithm 1 of Goodfellow et al. (2014) line by line and then calls
-:func:`train`; chapter 4 switches ``loss`` between "minimax" and "nonsaturating"; chapter 5
-uses "wgan" (weight clipping), "wgan-gp", ``n_critic`` and the Wasserstein estimate in the
-history; chapter 7 (practice) uses label smoothing, label noise, instance noise, R1, DRAGAN,
-simultaneous updates, callbacks, checkpoints and :data:`RECIPES`.
+Chapter 2 walks through Algorithm 1 of Goodfellow et al. (2014) and then calls :func:`train`;
+chapter 4 switches ``loss`` between "minimax" and "nonsaturating"; chapter 5 uses "wgan",
+"wgan-gp", ``n_critic`` and the Wasserstein estimate; chapter 7 (practice) uses label
+smoothing/noise, instance noise, R1, DRAGAN, simultaneous updates, callbacks, checkpoints and
+:data:`RECIPES`.
 
-Reproducible random stream (replicate it to reproduce a run without this module)
-----------------------------------------------------------------------------------
-One ``torch.Generator`` on the training device, seeded with ``config.seed``, supplies every
-random number of training, in this order:
+Random stream (replicate it to reproduce a run): one ``torch.Generator`` on the device, seeded
+with ``config.seed``, draws, per D step, ``x_real`` (``data.sample(B, generator, device)``; for
+a tensor dataset ``torch.randint(N, (B,))`` indices, with replacement), then ``z`` (``normal_``
+or ``uniform_(-1, 1)`` of a (B, latent_dim) tensor), then only when enabled: label-noise flips
+(real, fake), instance noise (real, fake), the penalty's draw (wgan-gp ε, dragan noise);
+per G step ``z``, then instance noise of ``x_fake`` when enabled. A round (``step()``) is
+``n_critic`` D steps and one G step; with ``simultaneous=True`` the last D step and the G step
+share one ``x_real``/``z`` draw and both players update from the same parameters.
+``fixed_z`` comes from a second generator seeded with ``config.seed``. Models are never
+re-initialised here: seed before building them.
 
-* each D step: ``x_real`` (``data.sample(batch_size, generator, device)``, or for a tensor
-  dataset ``torch.randint(N, (batch_size,))`` indices, i.e. with replacement), then ``z``
-  (prior: ``torch.randn`` or ``2 * torch.rand - 1``, shape (batch_size, latent_dim)); then, only
-  when enabled, the label-noise flips (real, then fake: ``torch.rand(batch_size)``), the
-  instance noise (real, then fake: ``torch.randn`` of the data shape), and the penalty's draw
-  (ε of wgan-gp or the perturbation of dragan, inside ``losses``);
-* each G step: ``z``, then the instance noise of ``x_fake`` when enabled;
-* a round (``Trainer.step``) is ``n_critic`` D steps then one G step. With
-  ``simultaneous=True`` the last D step and the G step share one draw of ``x_real`` and ``z``
-  and both players update from the same parameters (no separate G draw).
-
-``fixed_z`` (for the stored samples) comes from a separate generator seeded with
-``config.seed``, so it does not shift the training stream. Models are never re-initialised
-here: seed before building them.
-
-Hot path: no host-device sync per step. Losses stay on the device and are checked for NaN/inf
-every ``log_every`` steps (one sync); a cheap copy of both players, both optimizers and the
-random stream is kept at each such check, so :class:`TrainingDiverged` restores the last
-finite state. The D step computes ``G(z)`` without a graph, and the G step asks autograd for
-G's gradients only (D's weight gradients are not computed).
+Hot path: no host sync per step. Losses stay on the device and are checked for NaN/inf every
+``log_every`` steps (one sync), where a copy of both players, optimizers and the random stream
+is kept, so :class:`TrainingDiverged` restores the last finite state. The D step builds
+``G(z)`` without a graph; the G step asks autograd for G's gradients only.
 """
 from __future__ import annotations
 
@@ -46,7 +36,7 @@ import torch
 from . import losses as _losses
 
 __all__ = ["TrainConfig", "Trainer", "History", "TrainingDiverged", "train",
-           "RECIPES", "recommended_config"]
+           "RECIPES", "RECIPE_MODELS", "recommended_config"]
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRIORS = ("gaussian", "uniform")
@@ -63,11 +53,12 @@ def _check(ok, name, value, allowed):
 class TrainConfig:
     """Every knob of :class:`Trainer`; validated on creation (chapters 2, 4, 5, 7)."""
     loss: str = "nonsaturating"        # key of losses.LOSSES
-    steps: int = 2000                  # generator updates (rounds)
-    batch_size: int = 256              # samples of x_real and of z per step
+    steps: int = 3000                  # generator updates (rounds)
+    batch_size: int = 512              # samples of x_real and of z per step
     n_critic: int = 1                  # D steps per G step (k in Algorithm 1)
-    lr_d: float = 1e-3                 # D learning rate (tuned on the ring, see benchmarks/)
-    lr_g: float = 1e-3                 # G learning rate
+    lr_d: float = 2e-3                 # D learning rate (tuned on the ring, see benchmarks/)
+    lr_g: float = 2e-3                 # G learning rate
+    lr_decay: float = 0.98             # lr falls linearly to (1 − lr_decay)·lr over `steps`
     optimizer: str = "adam"            # "adam" | "rmsprop" | "sgd" (same for both players)
     betas: tuple = (0.5, 0.999)        # Adam betas of both players (sgd: betas[0] = momentum)
     betas_d: tuple | None = None       # per-player override of betas for D
@@ -92,46 +83,43 @@ class TrainConfig:
         _check(self.loss in names, "loss", self.loss, ", ".join(map(repr, names)))
         for f in ("steps", "batch_size", "n_critic", "log_every", "n_samples"):
             v = getattr(self, f)
-            _check(isinstance(v, int) and not isinstance(v, bool) and v >= 1, f, v, "an integer >= 1")
+            _check(type(v) is int and v >= 1, f, v, "an integer >= 1")
         for f in ("lr_d", "lr_g"):
             v = getattr(self, f)
             _check(isinstance(v, (int, float)) and math.isfinite(v) and v > 0, f, v, "a float > 0")
-        _check(self.optimizer in OPTIMIZERS, "optimizer", self.optimizer, ", ".join(map(repr, OPTIMIZERS)))
-        _check(self.prior in PRIORS, "prior", self.prior, ", ".join(map(repr, PRIORS)))
+        for f, allowed in (("optimizer", OPTIMIZERS), ("prior", PRIORS)):
+            _check(getattr(self, f) in allowed, f, getattr(self, f), ", ".join(map(repr, allowed)))
         for f in ("betas", "betas_d", "betas_g"):
             v = getattr(self, f)
-            if v is None and f != "betas":
-                continue
-            ok = isinstance(v, (tuple, list)) and len(v) == 2 and all(0 <= b < 1 for b in v)
-            _check(ok, f, v, "a pair (b1, b2) with 0 <= b < 1" + (" or None" if f != "betas" else ""))
-            setattr(self, f, tuple(float(b) for b in v))
+            if v is not None or f == "betas":
+                _check(isinstance(v, (tuple, list)) and len(v) == 2 and all(0 <= b < 1 for b in v),
+                       f, v, "a pair (b1, b2) with 0 <= b < 1" + (" or None" if f[-1] != "s" else ""))
+                setattr(self, f, tuple(float(b) for b in v))
         if self.loss == "wgan" and self.clip_value is None:
             self.clip_value = 0.01     # Arjovsky et al. (2017), Algorithm 1
-        if self.clip_value is not None:
-            _check(self.clip_value > 0, "clip_value", self.clip_value,
-                   "a float > 0 (or None = no clipping" + ("" if self.loss != "wgan" else
-                                                             "; loss='wgan' needs clipping") + ")")
-        for f in ("gp_weight", "r1_weight", "instance_noise"):
+        _check(self.clip_value is None or self.clip_value > 0, "clip_value", self.clip_value,
+               "a float > 0" + (" (loss='wgan' clips weights)" if self.loss == "wgan" else " or None"))
+        for f, hi in (("lr_decay", 1), ("gp_weight", math.inf), ("r1_weight", math.inf),
+                      ("instance_noise", math.inf), ("label_smoothing", 1), ("label_noise", 0.51)):
             v = getattr(self, f)
-            _check(v >= 0 and math.isfinite(v), f, v, "a float >= 0")
-        _check(0 <= self.label_smoothing < 1, "label_smoothing", self.label_smoothing, "0 <= x < 1")
-        _check(0 <= self.label_noise <= 0.5, "label_noise", self.label_noise, "0 <= x <= 0.5")
+            _check(0 <= v < hi, f, v, f"0 <= x < {hi}" if hi < 0.6 or hi == 1 else "a float >= 0")
         if (self.label_smoothing or self.label_noise) and self.loss not in LABEL_LOSSES:
             raise ValueError(f"label_smoothing/label_noise need a BCE loss; loss={self.loss!r} "
                              f"is not one of {', '.join(map(repr, LABEL_LOSSES))}")
         _check(self.device is None or (isinstance(self.device, str) and _DEVICE_RE.match(self.device)),
                "device", self.device, "None, 'cpu', 'cuda', 'cuda:N', 'mps'")
-        _check(isinstance(self.sample_steps, (tuple, list)) and all(
-            isinstance(s, int) and s >= 0 for s in self.sample_steps), "sample_steps",
-            self.sample_steps, "a tuple of integers >= 0")
+        _check(isinstance(self.sample_steps, (tuple, list)) and all(type(s) is int and s >= 0
+               for s in self.sample_steps), "sample_steps", self.sample_steps, "ints >= 0")
         self.sample_steps = tuple(self.sample_steps)
 
 
 # Settings this library recommends per toy (measured in benchmarks/README.md).
 RECIPES = {
     "ring": {},                        # the defaults
-    "grid": dict(steps=3000, batch_size=512, lr_d=1e-3, lr_g=1e-3, betas=(0.5, 0.999)),
+    "grid": dict(steps=4000, lr_d=1e-3, lr_g=1e-3),
 }
+# Keyword arguments of models.build_models that go with each recipe.
+RECIPE_MODELS = {"ring": {}, "grid": {}}
 
 
 def recommended_config(dataset, **overrides) -> TrainConfig:
@@ -164,8 +152,7 @@ class History:
             setattr(self, f, list(data.get(f, [])))
         self.samples = dict(data.get("samples", {}))    # step -> (n_samples, *data_shape)
 
-    def __len__(self):
-        return len(self.step)
+    __len__ = lambda self: len(self.step)  # noqa: E731
 
     def as_dict(self) -> dict:
         return {**{f: list(getattr(self, f)) for f in self.FIELDS}, "samples": dict(self.samples)}
@@ -173,9 +160,6 @@ class History:
     def to_dataframe(self):
         import pandas as pd     # optional dependency
         return pd.DataFrame({f: getattr(self, f) for f in self.FIELDS})
-
-    def __repr__(self):
-        return f"History({len(self)} entries, last step {self.step[-1] if self.step else 0})"
 
 
 class Trainer:
@@ -199,20 +183,15 @@ class Trainer:
         self._d_params = [p for p in D.parameters() if p.requires_grad]
         self.opt_d = self._make_opt(self._d_params, cfg.lr_d, cfg.betas_d or cfg.betas)
         self.opt_g = self._make_opt(self._g_params, cfg.lr_g, cfg.betas_g or cfg.betas)
-        self.gen = torch.Generator(device=self.device)
-        self.gen.manual_seed(cfg.seed)
-        fixed = torch.Generator(device=self.device)
-        fixed.manual_seed(cfg.seed)
+        self.gen, fixed = (torch.Generator(device=self.device).manual_seed(cfg.seed) for _ in "ab")
         self.fixed_z = self._prior(cfg.n_samples, fixed)        # (n_samples, latent_dim)
         self.history, self._step, self.wall_time = History(), 0, 0.0
-        self._sample_set = set(cfg.sample_steps)
+        self._sample_set, self._t0 = set(cfg.sample_steps), time.perf_counter()
         self.stop_requested = threading.Event()
         self._pend_d, self._pend_g, self._pend_step = [], [], []
-        self._last = None
-        self._snap = None
+        self._last = self._snap = None
         self._take_snapshot()
 
-    # ---------------------------------------------------------------- setup helpers
     def _resolve_data(self, data):
         if isinstance(data, str):
             from . import data as _data
@@ -236,12 +215,9 @@ class Trainer:
         return data
 
     def _make_opt(self, params, lr, betas):
-        name = self.config.optimizer
-        if name == "adam":
-            return torch.optim.Adam(params, lr=lr, betas=betas)
-        if name == "rmsprop":
-            return torch.optim.RMSprop(params, lr=lr)
-        return torch.optim.SGD(params, lr=lr, momentum=betas[0])
+        name, optim = self.config.optimizer, torch.optim
+        return (optim.Adam(params, lr=lr, betas=betas) if name == "adam" else optim.RMSprop(
+            params, lr=lr) if name == "rmsprop" else optim.SGD(params, lr=lr, momentum=betas[0]))
 
     def _prior(self, n, gen=None):
         z = torch.empty(n, self.latent_dim, device=self.device)   # (n, latent_dim)
@@ -255,7 +231,6 @@ class Trainer:
             return self.data[idx]                                 # (n, *data_shape)
         return self.data.sample(n, generator=self.gen, device=self.device)
 
-    # ---------------------------------------------------------------- one update each
     def _labels(self):
         cfg, B = self.config, self.config.batch_size
         real_label = 1.0 - cfg.label_smoothing                    # one-sided smoothing
@@ -283,99 +258,77 @@ class Trainer:
             loss = loss + cfg.r1_weight * _losses.r1_penalty(self.D, x_real)
         return loss
 
-    def _d_update(self):
-        """One D step; returns (loss_d, real_logits, fake_logits) as device tensors."""
+    def _d_update(self, joint=False, want_norm=False):
+        """One D step -> (loss_d, real_logits, fake_logits); ``joint``: also the G step from
+        the same draw and parameters (simultaneous) -> (d_tuple, (loss_g, grad_norm_g))."""
         cfg = self.config
         x_real = self._sample_real(cfg.batch_size)                # (B, *data_shape)
         z = self._prior(cfg.batch_size)                           # (B, latent_dim)
-        with torch.no_grad():
+        with torch.set_grad_enabled(joint):
             x_fake = self.G(z)                                    # (B, *data_shape)
         labels = self._labels() if cfg.loss in LABEL_LOSSES else None
         if cfg.instance_noise:
             x_real, x_fake = self._noise(x_real), self._noise(x_fake)
         real_logits, fake_logits = self.D(x_real), self.D(x_fake)  # (B,), (B,)
         loss = self._d_loss(x_real, x_fake, real_logits, fake_logits, labels)
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
+        if joint:
+            loss_g = self._g_fn(fake_logits)
+            _set_grads(self._d_params, torch.autograd.grad(loss, self._d_params, retain_graph=True))
+            grads = _set_grads(self._g_params, torch.autograd.grad(loss_g, self._g_params))
+            self.opt_g.step()
+            self._step += 1
+        else:
+            self.opt_d.zero_grad(set_to_none=True)
+            loss.backward()
         self.opt_d.step()
         if cfg.clip_value is not None:
             _losses.clip_weights_(self.D, cfg.clip_value)
-        return loss.detach(), real_logits.detach(), fake_logits.detach()
+        d = (loss.detach(), real_logits.detach(), fake_logits.detach())
+        return (d, (loss_g.detach(), _grad_norm(grads) if want_norm else None)) if joint else d
 
     def _g_update(self, want_norm=False):
-        """One G step on a fresh z; returns (loss_g, grad_norm_g or None)."""
+        """One G step on a fresh z -> (loss_g, grad_norm_g or None)."""
         cfg = self.config
         z = self._prior(cfg.batch_size)                           # (B, latent_dim)
         x_fake = self.G(z)                                        # (B, *data_shape)
         if cfg.instance_noise:
             x_fake = self._noise(x_fake)
         loss = self._g_fn(self.D(x_fake))                          # D(x_fake): (B,)
-        grads = torch.autograd.grad(loss, self._g_params)         # G only: D's weights untouched
-        for p, g in zip(self._g_params, grads):
-            p.grad = g
-        self.opt_g.step()
+        grads = _set_grads(self._g_params, torch.autograd.grad(loss, self._g_params))
+        self.opt_g.step()                                         # (D's weight grads skipped)
         self._step += 1
         return loss.detach(), (_grad_norm(grads) if want_norm else None)
-
-    def _joint_update(self, want_norm=False):
-        """Simultaneous step: both players' gradients at the same parameters, one draw."""
-        cfg = self.config
-        x_real = self._sample_real(cfg.batch_size)                # (B, *data_shape)
-        z = self._prior(cfg.batch_size)                           # (B, latent_dim)
-        x_fake = self.G(z)                                        # (B, *data_shape)
-        labels = self._labels() if cfg.loss in LABEL_LOSSES else None
-        if cfg.instance_noise:
-            x_real, x_fake = self._noise(x_real), self._noise(x_fake)
-        real_logits, fake_logits = self.D(x_real), self.D(x_fake)  # (B,), (B,)
-        loss_d = self._d_loss(x_real, x_fake, real_logits, fake_logits, labels)
-        loss_g = self._g_fn(fake_logits)
-        grads_d = torch.autograd.grad(loss_d, self._d_params, retain_graph=True)
-        grads_g = torch.autograd.grad(loss_g, self._g_params)
-        for p, g in zip(self._d_params + self._g_params, grads_d + grads_g):
-            p.grad = g
-        self.opt_d.step()
-        self.opt_g.step()
-        if cfg.clip_value is not None:
-            _losses.clip_weights_(self.D, cfg.clip_value)
-        self._step += 1
-        return ((loss_d.detach(), real_logits.detach(), fake_logits.detach()),
-                (loss_g.detach(), _grad_norm(grads_g) if want_norm else None))
 
     def _round(self):
         """n_critic D steps then one G step (or a joint last step); no host sync."""
         cfg, nxt = self.config, self._step + 1
         want = nxt % cfg.log_every == 0
-        for _ in range(cfg.n_critic - cfg.simultaneous):
-            d = self._d_update()
+        for i in range(cfg.n_critic):
+            d = self._d_update(cfg.simultaneous and i == cfg.n_critic - 1, want)
+            if cfg.simultaneous and i == cfg.n_critic - 1:
+                d, g = d
             self._pend_d.append(d[0])
             self._pend_step.append(nxt)
-        if cfg.simultaneous:
-            d, g = self._joint_update(want)
-            self._pend_d.append(d[0])
-            self._pend_step.append(nxt)
-        else:
+        if not cfg.simultaneous:
             g = self._g_update(want)
         self._pend_g.append(g[0])
         self._last = (d, g)
         if self._step in self._sample_set:
             self._store_samples()
 
-    # ---------------------------------------------------------------- public steps
     def d_step(self) -> dict:
-        """One D update (no history); returns floats; raises TrainingDiverged on NaN/inf."""
-        loss, real_logits, fake_logits = self._d_update()
-        out = self._stats(loss, real_logits, fake_logits)
+        """One D update (no history) -> floats; NaN/inf raises TrainingDiverged."""
+        out = self._stats(*self._d_update())
         if not math.isfinite(out["loss_d"]):
-            self._diverged(self._step + 1, out["loss_d"], float("nan"))
+            self._diverged(self._step + 1, out["loss_d"], math.nan)
         return out
 
     def g_step(self) -> dict:
-        """One G update (counts as a step; no history); returns floats."""
-        loss, norm = self._g_update(True)
-        out = {"loss_g": loss.item(), "grad_norm_g": norm.item()}
-        if not math.isfinite(out["loss_g"]):
-            self._diverged(self._step, float("nan"), out["loss_g"])
-        return out
+        """One G update (counts as a step; no history) -> floats."""
+        loss, norm = (t.item() for t in self._g_update(True))
+        if not math.isfinite(loss):
+            self._diverged(self._step, math.nan, loss)
+        return {"loss_g": loss, "grad_norm_g": norm}
 
     @property
     def step(self):
@@ -387,29 +340,29 @@ class Trainer:
         self._round()
         (loss_d, real_logits, fake_logits), (loss_g, norm) = self._last
         out = {**self._stats(loss_d, real_logits, fake_logits), "loss_g": loss_g.item()}
-        if self._step % self.config.log_every == 0:
-            self._flush()
-        elif not (math.isfinite(out["loss_d"]) and math.isfinite(out["loss_g"])):
+        if self._step % self.config.log_every == 0 or not math.isfinite(out["loss_d"] + out["loss_g"]):
             self._flush()
         return out
 
     def request_stop(self):
-        """Ask run() to stop after the current round (safe from another thread)."""
-        self.stop_requested.set()
+        self.stop_requested.set()   # run() stops after the current round; any thread
 
     def set_lr(self, lr_d=None, lr_g=None):
         """Change learning rates in place (config is updated and re-validated)."""
         self.config = dataclasses.replace(self.config, lr_d=lr_d or self.config.lr_d,
                                           lr_g=lr_g or self.config.lr_g)
-        for opt, lr in ((self.opt_d, self.config.lr_d), (self.opt_g, self.config.lr_g)):
+        self._set_group_lr()
+
+    def _set_group_lr(self):
+        cfg = self.config      # linear decay, updated every log_every steps
+        scale = 1.0 - cfg.lr_decay * min(self._step / cfg.steps, 1.0)
+        for opt, lr in ((self.opt_d, cfg.lr_d), (self.opt_g, cfg.lr_g)):
             for group in opt.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * scale
 
     def set_n_critic(self, k):
-        """Change the number of D steps per G step from the next round on."""
-        self.config = dataclasses.replace(self.config, n_critic=k)
+        self.config = dataclasses.replace(self.config, n_critic=k)   # from the next round
 
-    # ---------------------------------------------------------------- logging and safety
     def _stats(self, loss_d, real_logits, fake_logits) -> dict:
         bce = self.config.loss in LABEL_LOSSES
         r, f = real_logits.float().mean(), fake_logits.float().mean()
@@ -417,9 +370,9 @@ class Trainer:
                             torch.sigmoid(fake_logits).mean() if bce else f, r - f]).tolist()
         return dict(zip(("loss_d", "d_real", "d_fake", "wasserstein"), vals))
 
+    @torch.no_grad()
     def _store_samples(self):
-        with torch.no_grad():
-            self.history.samples[self._step] = self.G(self.fixed_z).detach().cpu()
+        self.history.samples[self._step] = self.G(self.fixed_z).cpu()
 
     def _flush(self):
         """Sync once: check pending losses, append a history row, take a snapshot."""
@@ -442,15 +395,16 @@ class Trainer:
                    wall_time=self.wall_time + time.perf_counter() - self._t0)
         for f in History.FIELDS:
             getattr(self.history, f).append(row[f])
+        if self.config.lr_decay:
+            self._set_group_lr()
         if not self._take_snapshot():
             self._diverged(self._step, row["loss_d"], row["loss_g"])
         return row
 
     def _state_tensors(self):
-        model = [t for m in (self.G, self.D) for t in (*m.parameters(), *m.buffers())]
-        opt = [(o, p, k, v) for o in (self.opt_d, self.opt_g) for p, st in o.state.items()
-               for k, v in st.items()]
-        return model, opt
+        return ([t for m in (self.G, self.D) for t in (*m.parameters(), *m.buffers())],
+                [(o, p, k, v) for o in (self.opt_d, self.opt_g) for p, st in o.state.items()
+                 for k, v in st.items()])
 
     @torch.no_grad()
     def _take_snapshot(self) -> bool:
@@ -491,7 +445,6 @@ class Trainer:
         self._restore_snapshot()
         raise TrainingDiverged(step, loss_d, loss_g, self._snap["step"])
 
-    # ---------------------------------------------------------------- loop
     def run(self, steps=None, callbacks=()) -> History:
         """Run ``steps`` more rounds (default: until ``config.steps`` in total).
 
@@ -523,7 +476,6 @@ class Trainer:
             bar.close()
         return self.history
 
-    # ---------------------------------------------------------------- checkpoints
     def state_dict(self) -> dict:
         """Both players, both optimizers, step, history, random stream, config (plain dict)."""
         return {"G": self.G.state_dict(), "D": self.D.state_dict(),
@@ -533,20 +485,16 @@ class Trainer:
                 "wall_time": self.wall_time}
 
     def load_state_dict(self, state):
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
+        for name in ("G", "D", "opt_g", "opt_d"):
+            getattr(self, name).load_state_dict(state[name])
         self._step, self.wall_time = int(state["step"]), float(state.get("wall_time", 0.0))
         self.history = History(state["history"])
         self.gen.set_state(state["rng"].cpu())
-        self._pend_d, self._pend_g, self._pend_step = [], [], []
-        self._snap = None
+        self._pend_d, self._pend_g, self._pend_step, self._snap = [], [], [], None
         self._take_snapshot()
 
     def save(self, path):
-        """Write :meth:`state_dict` with ``torch.save``."""
-        torch.save(self.state_dict(), path)
+        torch.save(self.state_dict(), path)   # load with Trainer.load
 
     @classmethod
     def load(cls, path, G, D, data, **overrides) -> "Trainer":
@@ -559,7 +507,6 @@ class Trainer:
 
 class _Step(int):
     """An int (G updates done) that runs one more round when called."""
-
     def __new__(cls, value, trainer):
         obj = super().__new__(cls, value)
         obj._trainer = trainer
@@ -569,16 +516,19 @@ class _Step(int):
         return self._trainer._step_once()
 
 
-def _grad_norm(grads):
+def _grad_norm(grads):   # ‖(g_1, ..., g_n)‖₂ over all of G's parameters
     return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
 
 
+def _set_grads(params, grads):
+    for p, g in zip(params, grads):
+        p.grad = g
+    return grads
+
+
 def _copy(dst, src):
-    if hasattr(torch, "_foreach_copy_"):
-        torch._foreach_copy_(dst, src)
-    else:
-        for d, s in zip(dst, src):
-            d.copy_(s)
+    for d, s in zip(dst, src):
+        d.copy_(s)
 
 
 def train(G, D, data, config=None, callbacks=(), **overrides) -> History:

@@ -9,10 +9,8 @@ In the static HTML book the same object shows a prerecorded animation instead (t
 """
 from __future__ import annotations
 
-import hashlib
 import html
 import os
-import re
 import threading
 import time
 
@@ -72,32 +70,35 @@ class TrainingLab:
     model knobs latent_dim, hidden (width), depth, and checkpoint (a path to load at start).
     compare: dict of knob overrides for a second run pinned beside the first; it trains in
     lockstep with the current run (same seed, hence the same initial weights and batches).
-    Programmatic use (tests): `.train()`, `.pause()`, `.step("d"|"g"|"round")`, `.reset()`,
-    `.pin()`, `.set(**knobs)`; `.message` holds the last refusal / note.
+    budget: largest share of wall time spent redrawing (adaptive rate); chunk_s: seconds of
+    training between checks for Pause; threads: torch threads of the lab's own work (per
+    thread; None keeps torch's setting). Programmatic use (tests): `.train()`, `.pause()`,
+    `.step("d"|"g"|"round")`, `.reset()`, `.pin()`, `.set(**knobs)`; `.message` holds the
+    last refusal or note shown in the widget.
     """
 
     def __init__(self, dataset="ring", loss="nonsaturating", compare=None, *,
                  checkpoint=None, budget=0.15, chunk_s=0.05, threads=1, **knobs):
-        unknown = set(knobs) - set(DEFAULTS)
-        if unknown:
-            raise ValueError(f"knob {sorted(unknown)[0]!r} is not one of {tuple(DEFAULTS)}")
-        if compare is not None and set(compare) - set(DEFAULTS):
-            bad = sorted(set(compare) - set(DEFAULTS))[0]
-            raise ValueError(f"compare key {bad!r} is not one of {tuple(DEFAULTS)}")
-        self.knobs = {**DEFAULTS, **knobs, "dataset": dataset, "loss": loss}
-        if isinstance(self.knobs["hidden"], (tuple, list)):      # (128, 128) → width, depth
-            h = self.knobs["hidden"]
-            self.knobs.update(hidden=int(h[0]), depth=len(h))
+        for what, given in (("knob", knobs), ("compare key", compare or {})):
+            if set(given) - set(DEFAULTS):
+                bad = sorted(set(given) - set(DEFAULTS))[0]
+                raise ValueError(f"{what} {bad!r} is not one of {tuple(DEFAULTS)}")
+        for name, value, ok in (("dataset", dataset, DATA_LABELS), ("loss", loss, LOSS_LABELS)):
+            if value not in ok.values():
+                raise ValueError(f"{name}={value!r} is not one of {tuple(ok.values())}")
+        k = self.knobs = {**DEFAULTS, "latent_dim": 32 if dataset == "digits" else 2,
+                          "clip_value": 0.01 if loss == "wgan" else 0.0, **knobs,
+                          "dataset": dataset, "loss": loss}
+        h = k["hidden"]                                   # (128, 128) → width 128, depth 2
+        k.update(betas=tuple(k["betas"]), clip_value=k["clip_value"] or 0.0,
+                 **({"hidden": int(h[0]), "depth": len(h)} if isinstance(h, (list, tuple)) else {}))
         self.compare = dict(compare or {})
         self.budget, self.chunk_s, self.threads = budget, chunk_s, threads
-        self._lock = threading.RLock()
-        self._stop = threading.Event()
-        self._thread = None
+        self._lock, self._stop, self._thread = threading.RLock(), threading.Event(), None
         self.run = self.pinned = self.view = self._drawn_at = None
-        self.draw_times, self.n_rounds_trained, self.train_seconds = [], 0, 0.0
-        self.message = ""
+        self.draw_times, self.message = [], ""
         self._build_ui()
-        self._reset(first=True)
+        self.reset(first=True)
         if checkpoint:
             self.path.value = str(checkpoint)
             self._load()
@@ -106,45 +107,35 @@ class TrainingLab:
     def _build_ui(self):
         k, st = self.knobs, {"description_width": "initial"}
         lay = W.Layout(width="210px")
-
-        def dd(label, options, value):
-            return W.Dropdown(description=label, options=options, value=value, style=st,
-                              layout=lay)
-        self.w = {
-            "dataset": dd("data", list(DATA_LABELS.items()), k["dataset"]),
-            "loss": dd("loss", list(LOSS_LABELS.items()), k["loss"]),
-            "lr_d": W.FloatLogSlider(value=k["lr_d"], base=10, min=-5, max=-1, step=0.1,
-                                     description="lr_d", readout_format=".1e", style=st),
-            "lr_g": W.FloatLogSlider(value=k["lr_g"], base=10, min=-5, max=-1, step=0.1,
-                                     description="lr_g", readout_format=".1e", style=st),
-            "n_critic": W.IntSlider(value=k["n_critic"], min=1, max=10,
-                                    description="n_critic (D steps per G step)", style=st),
-            "batch_size": dd("batch_size", [16, 32, 64, 128, 256, 512],
-                             int(k["batch_size"])),
-            "latent_dim": W.BoundedIntText(value=k["latent_dim"], min=1, max=128,
-                                           description="latent_dim", style=st, layout=lay),
-            "prior": dd("prior", ["gaussian", "uniform"], k["prior"]),
-            "hidden": dd("hidden width", [16, 32, 64, 128, 256], int(k["hidden"])),
-            "depth": W.BoundedIntText(value=k["depth"], min=1, max=6, description="depth",
-                                      style=st, layout=lay),
-            "optimizer": dd("optimizer", ["adam", "rmsprop", "sgd"], k["optimizer"]),
-            "beta1": W.BoundedFloatText(value=k["betas"][0], min=0, max=0.999, step=0.05,
-                                        description="β1", style=st, layout=lay),
-            "beta2": W.BoundedFloatText(value=k["betas"][1], min=0, max=0.9999, step=0.001,
-                                        description="β2", style=st, layout=lay),
-            "label_smoothing": W.FloatSlider(value=k["label_smoothing"], min=0, max=0.5,
-                                             step=0.05, description="label_smoothing",
-                                             style=st),
-            "instance_noise": W.FloatSlider(value=k["instance_noise"], min=0, max=1,
-                                            step=0.05, description="instance_noise", style=st),
-            "clip_value": W.FloatText(value=k["clip_value"] or 0.0, step=0.01,
-                                      description="clip_value (0 = off)", style=st, layout=lay),
-            "gp_weight": W.FloatText(value=k["gp_weight"], description="λ (gp_weight)",
-                                     style=st, layout=lay),
-            "seed": W.IntText(value=k["seed"], description="seed", style=st, layout=lay),
-            "steps": W.IntText(value=k["steps"], description="max G steps", style=st,
-                               layout=lay),
-        }
+        F, I, S = W.FloatText, W.IntText, {"layout": W.Layout(width="330px")}
+        spec = {  # name: (widget class, description, extra keyword arguments)
+            "dataset": (W.Dropdown, "data", dict(options=list(DATA_LABELS.items()))),
+            "loss": (W.Dropdown, "loss", dict(options=list(LOSS_LABELS.items()))),
+            "optimizer": (W.Dropdown, "optimizer", dict(options=["adam", "rmsprop", "sgd"])),
+            "batch_size": (W.Dropdown, "batch_size", dict(options=[16, 32, 64, 128, 256, 512])),
+            "lr_d": (W.FloatLogSlider, "lr_d", dict(min=-5, max=-1, readout_format=".1e", **S)),
+            "lr_g": (W.FloatLogSlider, "lr_g", dict(min=-5, max=-1, readout_format=".1e", **S)),
+            "n_critic": (W.IntSlider, "n_critic (D steps per G step)", dict(min=1, max=10, **S)),
+            "latent_dim": (W.BoundedIntText, "latent_dim", dict(min=1, max=128)),
+            "prior": (W.Dropdown, "prior", dict(options=["gaussian", "uniform"])),
+            "hidden": (W.Dropdown, "hidden width", dict(options=[16, 32, 64, 128, 256])),
+            "depth": (W.BoundedIntText, "depth", dict(min=1, max=6)),
+            "beta1": (W.BoundedFloatText, "β1", dict(min=0, max=0.999, step=0.05)),
+            "beta2": (W.BoundedFloatText, "β2", dict(min=0, max=0.9999, step=0.001)),
+            "clip_value": (F, "clip_value (0 = off)", dict(step=0.01)),
+            "gp_weight": (F, "λ (gp_weight)", {}),
+            "label_smoothing": (W.FloatSlider, "label_smoothing", dict(max=0.5, step=0.05, **S)),
+            "instance_noise": (W.FloatSlider, "instance_noise", dict(max=1, step=0.05, **S)),
+            "seed": (I, "seed", {}), "steps": (I, "max G steps", {})}
+        values = {**k, "beta1": k["betas"][0], "beta2": k["betas"][1],
+                  "clip_value": k["clip_value"] or 0.0}
+        for name, (cls, _, extra) in spec.items():   # a chapter's value joins the options
+            opts = [o[1] if isinstance(o, tuple) else o for o in extra.get("options", [])]
+            if opts and values[name] not in opts:
+                extra["options"] = list(extra["options"]) + [values[name]]
+        self.w = {name: cls(value=values[name], description=desc,
+                            **({"style": st, "layout": lay} | extra))
+                  for name, (cls, desc, extra) in spec.items()}
         for name, widget in self.w.items():
             widget.observe(lambda ch, name=name: self._on_knob(name), names="value")
         b = lambda d, icon="": W.Button(description=d, icon=icon,   # noqa: E731
@@ -160,22 +151,13 @@ class TrainingLab:
         for name, button in self.buttons.items():
             button.on_click(lambda _b, f=acts[name]: self._safe(f))
         self.path = W.Text(value="lab_checkpoint.pt", description="checkpoint", style=st)
-        self.msg = W.HTML()
-        self.status = W.HTML()
+        self.msg, self.status = W.HTML(), W.HTML()
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
-        w, bt = self.w, self.buttons
-        knobs = W.VBox([
-            W.HBox([w["dataset"], w["loss"], w["optimizer"], w["batch_size"]]),
-            W.HBox([w["lr_d"], w["lr_g"], w["n_critic"]]),
-            W.HBox([w["latent_dim"], w["prior"], w["hidden"], w["depth"]]),
-            W.HBox([w["beta1"], w["beta2"], w["clip_value"], w["gp_weight"]]),
-            W.HBox([w["label_smoothing"], w["instance_noise"], w["seed"], w["steps"]])])
-        self.widget = W.VBox([
-            knobs,
-            W.HBox([bt[n] for n in ("train", "pause", "step_d", "step_g", "step_round",
-                                    "reset", "pin")]),
-            W.HBox([self.path, bt["save"], bt["load"]]),
-            self.msg, self.status, self.image], layout=W.Layout(width="100%"))
+        rows = [list(spec)[i:j] for i, j in ((0, 4), (4, 7), (7, 11), (11, 15), (15, 19))]
+        rows.append(["train", "pause", "step_d", "step_g", "step_round", "reset", "pin"])
+        self.widget = W.VBox([W.HBox([{**self.w, **self.buttons}[n] for n in r]) for r in rows]
+                             + [W.HBox([self.path, self.buttons["save"], self.buttons["load"]]),
+                                self.msg, self.status, self.image])
 
     def _widget_knobs(self):
         v = {n: w.value for n, w in self.w.items()}
@@ -207,6 +189,9 @@ class TrainingLab:
                 raise ValueError(f"knob {name!r} is not one of {tuple(DEFAULTS)}")
 
     def _on_knob(self, name):
+        clip = self.w["clip_value"]               # WGAN (clipping) comes with c = 0.01
+        if name == "loss" and (self.w["loss"].value == "wgan") != (clip.value > 0):
+            clip.value = 0.01 if self.w["loss"].value == "wgan" else 0.0
         new = self._widget_knobs()
         self.knobs = new
         problem = check_knobs(new)
@@ -232,12 +217,10 @@ class TrainingLab:
         self._say("")
 
     # -- actions -------------------------------------------------------------------------------
-    def reset(self):
+    def reset(self, first=False):
         """Stop, and start a fresh run from the knobs (the pinned run stays)."""
-        self._reset()
-
-    def _reset(self, first=False):
-        problem = check_knobs(self.knobs)
+        problem = check_knobs(self.knobs) or (
+            first and self.compare and check_knobs({**self.knobs, **self.compare}))
         if problem:
             return self._say("Refused: " + problem, "error")
         self.pause()
@@ -253,10 +236,11 @@ class TrainingLab:
 
     def pin(self):
         """Keep the current run pinned (frozen) and start a new run beside it."""
+        if check_knobs(self.knobs):
+            return self._say("Refused: " + check_knobs(self.knobs), "error")
         self.pause()
-        with self._lock:
-            self.pinned = self.run
-        self._reset()
+        self.pinned = self.run
+        self.reset()
         self._say(f"Pinned the run at step {self.pinned.rounds}; change knobs and press Train "
                   "to compare (same seed, same batches).")
 
@@ -268,6 +252,8 @@ class TrainingLab:
             label = ", ".join(f"{k}={v}" for k, v in diff.items()) or "same knobs"
             titles = [f"pinned ({label})", "current"]
         self.view = LabView(runs, titles=titles)
+        width = self.view.fig.get_size_inches()[0] * self.view.dpi
+        self.image.layout.width = f"{width:.0f}px"          # natural size, no upscaling
 
     @property
     def runs(self):
@@ -280,7 +266,6 @@ class TrainingLab:
         p = self.pinned
         if p is not None and p.rounds < self.run.rounds and not p.diverged:
             p.round()
-        self.n_rounds_trained += 1
 
     def step(self, which="round"):
         """One D step ('d'), one G step ('g') or one round ('round'), then redraw."""
@@ -310,21 +295,26 @@ class TrainingLab:
         if self._thread is not None:
             self._thread.join(timeout)
         self.buttons["train"].disabled = False
-        if self.run is not None:
-            self._show_status("paused")
+        self._show_status("paused")
 
     def _loop(self):
         if self.threads:
             torch.set_num_threads(self.threads)       # this thread only (OpenMP is per thread)
+        try:
+            self._train_loop()
+        except Exception as err:  # noqa: BLE001 — reported in the widget, not a traceback
+            self._say(f"Training stopped: {type(err).__name__}: {err}", "error")
+        self.buttons["train"].disabled = False
+        self._show_status("paused")
+
+    def _train_loop(self):
         last_draw, interval = 0.0, 0.0
         while not self._stop.is_set():
             t0 = time.perf_counter()
             with self._lock:
                 while (time.perf_counter() - t0 < self.chunk_s and not self._stop.is_set()
-                       and self.run.rounds < self.knobs["steps"]
-                       and not self.run.diverged):
+                       and self.run.rounds < self.knobs["steps"] and not self.run.diverged):
                     self._round()
-            self.train_seconds += time.perf_counter() - t0
             done = self.run.rounds >= self.knobs["steps"] or self.run.diverged
             if done or time.perf_counter() - last_draw >= interval:
                 d = self.redraw()
@@ -337,8 +327,6 @@ class TrainingLab:
                 break
         if self.view.n_draws and self._drawn_at != self.run.rounds:
             self.redraw()                             # show exactly the paused state
-        self.buttons["train"].disabled = False
-        self._show_status("paused")
 
     def redraw(self):
         """Render the view to PNG into the Image widget; returns the draw time in seconds."""
@@ -354,6 +342,8 @@ class TrainingLab:
         return dt
 
     def _show_status(self, state=None):
+        if self.run is None:
+            return
         r, dt = self.run, (self.draw_times or [0.0])[-1]
         state = state or ("training" if self.training and not self._stop.is_set() else "paused")
         self.status.value = (f"<small>G steps {r.rounds} · D steps {r.d_updates} · {state} · "
@@ -381,28 +371,20 @@ class TrainingLab:
 
     # -- display -------------------------------------------------------------------------------
     def static_html(self, steps=200, frames=20):
-        """Prerecorded run (to_jshtml) + a note that the live lab needs a kernel."""
-        key = repr(sorted(self.knobs.items())) + repr(sorted(self.compare.items()))
-        if key not in _STATIC_CACHE:
-            runs = [LabRun(self.knobs)]
-            if self.compare:
-                runs.insert(0, LabRun({**self.knobs, **self.compare}))
-            with torch_threads(self.threads):
-                anim = record_html(runs, steps=steps, frames=frames)
-            binder = f"https://mybinder.org/v2/gh/{REPO}/HEAD"
-            _STATIC_CACHE[key] = (
-                '<div class="ganlib-training-lab">'
-                f"<p><b>Training lab — prerecorded run</b> ({steps} G steps, "
-                f"{html.escape(kind_of(self.knobs['dataset']))} data, "
-                f"loss={html.escape(self.knobs['loss'])}"
+        """Prerecorded run (to_jshtml animation) + a note that the live lab needs a kernel."""
+        k, problem = self.knobs, check_knobs(self.knobs)
+        if problem:
+            return f"<p>Training lab: refused: {html.escape(problem)}</p>"
+        note = ('<p class="ganlib-training-lab"><b>Training lab — prerecorded run</b> '
+                f"({steps} G steps, {kind_of(k['dataset'])} data, loss={k['loss']}"
                 + (f", pinned: {html.escape(str(self.compare))}" if self.compare else "")
                 + "). The live lab with knobs needs a running Python kernel: open this page "
                 "in Jupyter, Colab or Binder with the launch button (rocket icon) at the top, "
-                f'or <a href="{binder}">launch on Binder</a>.</p>'
-                + re.sub(r"[0-9a-f]{32}", "{LAB_ID}", anim) + "</div>")
-        _STATIC_COUNT[key] = _STATIC_COUNT.get(key, 0) + 1      # deterministic, unique ids
-        lab_id = hashlib.sha1(f"{key}{_STATIC_COUNT[key]}".encode()).hexdigest()[:32]
-        return _STATIC_CACHE[key].replace("{LAB_ID}", lab_id)
+                f'or <a href="https://mybinder.org/v2/gh/{REPO}/HEAD">launch on Binder</a>.</p>')
+        runs = lambda: ([LabRun({**k, **self.compare})] if self.compare else []) + [LabRun(k)]
+        key = repr((sorted(k.items()), sorted(self.compare.items()), steps, frames))
+        with torch_threads(self.threads):
+            return record_html(runs, key, note, steps=steps, frames=frames)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = self.widget._repr_mimebundle_(include=include, exclude=exclude)
@@ -415,5 +397,3 @@ class TrainingLab:
         return (f"TrainingLab(dataset={self.knobs['dataset']!r}, loss={self.knobs['loss']!r}, "
                 f"step={self.run.rounds if self.run else 0})")
 
-
-_STATIC_CACHE, _STATIC_COUNT = {}, {}

@@ -129,7 +129,6 @@ def test_discriminator_learns_optimal_discriminator():
         d_learned = torch.sigmoid(D(x[:, None])).double()
     d_star = theory.optimal_discriminator(p_data, p_g, x)
     torch.testing.assert_close(d_star, torch.sigmoid(1.125 - 1.5 * x.double()))
-    print("max |D - D*| =", float((d_learned - d_star).abs().max()))
     assert (d_learned - d_star).abs().max() < 0.05
     # expected BCE of the learned D by integration; D* minimises it with value -V(D*, G)
     grid = torch.linspace(-9, 10.5, 20001, dtype=torch.float64)
@@ -139,6 +138,5 @@ def test_discriminator_learns_optimal_discriminator():
                  + p_g.pdf(grid) * torch.nn.functional.softplus(logit))
     bce = float(torch.trapezoid(integrand, grid))
     v_star = theory.value_at_optimum(p_data, p_g, -12, 14)
-    print("BCE gap =", bce + v_star)
-    assert 0 <= bce - (-v_star) < 0.01
+    assert 0 <= bce - (-v_star) < 2e-3
     assert elapsed < 60  # ~5 s on one busy core

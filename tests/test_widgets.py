@@ -80,7 +80,7 @@ def test_reset_and_live_knobs(lab):
 
 @pytest.mark.parametrize("knobs, word", [
     (dict(clip_value=0.01), "clip_value"),                       # clipping without WGAN
-    (dict(loss="wgan"), "clip_value > 0"),                       # WGAN without clipping
+    (dict(loss="wgan", clip_value=0.0), "clip_value > 0"),       # WGAN without clipping
     (dict(gp_weight=5.0), "gp_weight"),                          # λ without WGAN-GP
     (dict(loss="hinge", label_smoothing=0.1), "label_smoothing"),
 ])
@@ -96,8 +96,11 @@ def test_bad_combinations_are_refused_in_the_widget(lab, knobs, word):
 
 
 def test_wgan_with_clip_is_accepted(lab):
-    lab.set(clip_value=0.01, loss="wgan")
-    assert "needs Reset" in lab.message
+    lab.set(loss="wgan")                                          # comes with clip_value 0.01
+    assert lab.w["clip_value"].value == 0.01 and "needs Reset" in lab.message
+    lab.set(loss="hinge")                                         # and drops it again
+    assert lab.w["clip_value"].value == 0 and "needs Reset" in lab.message
+    lab.set(loss="wgan")
     lab.reset()
     lab.step("round")
     assert lab.run.trainer.config.loss == "wgan" and lab.run.rounds == 1
@@ -156,10 +159,10 @@ def test_mimebundle_has_widget_view_and_static_html(lab, monkeypatch):
 
 
 def test_static_html_is_deterministic_animation():
-    from ganlib import widgets
+    from ganlib import lab_views
     lab = TrainingLab("ring", **SMALL)
-    html1 = lab.static_html(steps=12, frames=3)
-    widgets._STATIC_CACHE.clear(), widgets._STATIC_COUNT.clear()
-    html2 = TrainingLab("ring", **SMALL).static_html(steps=12, frames=3)
+    html1 = lab.static_html(steps=8, frames=2)
+    lab_views._STATIC_CACHE.clear(), lab_views._STATIC_COUNT.clear()
+    html2 = TrainingLab("ring", **SMALL).static_html(steps=8, frames=2)
     assert html1 == html2
-    assert "Jupyter, Colab or Binder" in html1 and "<img" in html1 and "mybinder.org" in html1
+    assert "Jupyter, Colab or Binder" in html1 and "image/jpeg" in html1 and "mybinder.org" in html1

@@ -25,15 +25,15 @@ def _tiny_gan(seed: int = 0):
     D = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
     gen = torch.Generator().manual_seed(seed + 1)
     x_real = torch.randn(16, 2, generator=gen) + 2.0
-    z = torch.randn(16, 2, generator=gen)
-    return G, D, x_real, z
+    z_d, z_g = torch.randn(16, 2, generator=gen), torch.randn(16, 2, generator=gen)
+    return G, D, x_real, z_d, z_g
 
 
-def _reference_step(G, D, x_real, z, *, d_steps_on_g_loss=False, g_steps_on_d_loss=False,
+def _reference_step(G, D, x_real, z_d, z_g, *, d_steps_on_g_loss=False, g_steps_on_d_loss=False,
                     g_loss="nonsaturating", swap_labels=False):
     """The reference round (plain SGD, lr 0.1) and its typical mistakes, switched on by flags."""
     params_g, params_d = list(G.parameters()), list(D.parameters())
-    x_fake = G(z)
+    x_fake = G(z_d)
     real_logits, fake_logits = D(x_real).squeeze(-1), D(x_fake).squeeze(-1)
     if swap_labels:
         loss_d = F.softplus(real_logits).mean() + F.softplus(-fake_logits).mean()
@@ -44,7 +44,7 @@ def _reference_step(G, D, x_real, z, *, d_steps_on_g_loss=False, g_steps_on_d_lo
     with torch.no_grad():
         for p, g in zip(params_d, grads_d[:len(params_d)]):
             p -= _LR * g
-    fake_logits = D(G(z)).squeeze(-1)
+    fake_logits = D(G(z_g)).squeeze(-1)
     loss_g = {"nonsaturating": lambda t: F.softplus(-t).mean(),
               "minimax": lambda t: -F.softplus(t).mean(),
               "flipped": lambda t: -F.softplus(-t).mean()}[g_loss](fake_logits)
@@ -83,18 +83,19 @@ def _close(a, b, tol=1e-5):
 
 
 def check_training_step(training_step) -> str:
-    """Check ``training_step(G, D, opt_g, opt_d, x_real, z) -> (loss_d, loss_g)`` (exercise ex-ch07-step).
+    """Check ``training_step(G, D, opt_g, opt_d, x_real, z_d, z_g) -> (loss_d, loss_g)`` (ex-ch07-step).
 
     The step must do one discriminator update with the BCE loss
-    ``softplus(-D(x)) + softplus(D(G(z)))`` and then one generator update with the non-saturating loss
-    ``softplus(-D(G(z)))``, scored by the *updated* discriminator. It is run with SGD (lr 0.1) on a
+    ``softplus(-D(x_real)) + softplus(D(G(z_d)))`` and then one generator update with the
+    non-saturating loss ``softplus(-D(G(z_g)))``, scored by the *updated* discriminator. The losses
+    may be returned as floats or as scalar tensors. It is run with SGD (lr 0.1) on a
     tiny GAN and every parameter is compared with a reference and with the typical mistakes.
     """
-    G, D, x_real, z = _tiny_gan()
+    G, D, x_real, z_d, z_g = _tiny_gan()
     G0, D0 = copy.deepcopy(G), copy.deepcopy(D)
     opt_g = torch.optim.SGD(G.parameters(), lr=_LR)
     opt_d = torch.optim.SGD(D.parameters(), lr=_LR)
-    out = training_step(G, D, opt_g, opt_d, x_real.clone(), z.clone())
+    out = training_step(G, D, opt_g, opt_d, x_real.clone(), z_d.clone(), z_g.clone())
     assert isinstance(out, tuple) and len(out) == 2, \
         f"training_step must return a tuple (loss_d, loss_g), got {type(out).__name__}"
     loss_d, loss_g = (float(v) for v in out)
@@ -106,7 +107,7 @@ def check_training_step(training_step) -> str:
                 "swap_labels": {"swap_labels": True}}
     for name, flags in variants.items():
         G1, D1 = copy.deepcopy(G0), copy.deepcopy(D0)
-        ref_d, ref_g = _reference_step(G1, D1, x_real, z, **flags)
+        ref_d, ref_g = _reference_step(G1, D1, x_real, z_d, z_g, **flags)
         if _close(got, _state(G1, D1)):
             if name == "correct":
                 assert math.isclose(loss_d, ref_d, rel_tol=1e-4, abs_tol=1e-6), \
@@ -175,7 +176,7 @@ def curve_quiz(steps: int = 600):
     from ..train import TrainConfig, Trainer, TrainingDiverged
 
     settings = {"balanced": dict(loss="nonsaturating"),
-                "wins": dict(loss="minimax", lr_g=1e-4, n_critic=5),
+                "wins": dict(loss="minimax", lr_g=1e-5),
                 "diverged": dict(loss="nonsaturating", optimizer="sgd", lr_d=1e4, lr_g=1e4)}
     histories = {}
     for key, kind in _QUIZ.items():
@@ -205,7 +206,7 @@ def check_curve_diagnosis(answers: dict) -> str:
     assert not bad, f"unknown diagnosis {bad}: use one of {sorted(allowed)}"
     hints = {"balanced": "mean D(G(z)) stays near 1/2 and the losses near 2 log 2",
              "wins": "mean D(G(z)) falls towards 0 while D(x) rises towards 1",
-             "diverged": "the history ends early with a non-finite loss"}
+             "diverged": "the history stops early: the trainer halted when a loss became non-finite"}
     for key, truth in _QUIZ.items():
         if answers[key] != truth:
             raise AssertionError(f"run {key!r} is not {answers[key]!r}: look again — in the run that "
