@@ -70,8 +70,8 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = ganlib.device(args.device)
-    cfg = TrainConfig(steps=args.steps, batch_size=256, loss="nonsaturating",
-                      device=str(device), progress=False)
+    cfg = TrainConfig(steps=args.steps, batch_size=256, loss="nonsaturating", lr_decay=0.0,
+                      device=str(device), progress=False)   # constant lr, like the plain loop
     dist = data.ring()
     torch.manual_seed(0)
     G0, D0 = (m.to(device) for m in models.build_models("ring"))

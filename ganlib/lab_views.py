@@ -1,18 +1,19 @@
-"""Runs and views behind the training lab (issue 6; embedded in chapters 2, 4 and 5).
+"""Runs and views behind the training lab (issue 6; embedded in chapters 2, 3, 4, 5 and 7).
 
 `LabRun` wraps one `ganlib.train.Trainer` with the curves the lab plots; `LabView` draws one or
 two runs into a matplotlib figure (Agg, no pyplot, no ipympl) whose artists are created once and
 only updated afterwards, so a redraw costs one PNG encode. `record_html` trains a short,
 deterministic run and returns it as a `to_jshtml` animation for the static HTML book.
-The widget itself lives in `ganlib.widgets`.
-"""
+The widget itself lives in `ganlib.widgets`."""
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import io
 import math
+import os
 import re
+import sys
 
 import numpy as np
 import torch
@@ -23,7 +24,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["LabRun", "LabView", "record_html", "kind_of", "torch_threads"]
+__all__ = ["LabRun", "LabView", "record_html", "kind_of", "torch_threads", "wants_static"]
 
 ONE_D = ("gaussian", "mixture1d")
 IMAGES = ("digits",)
@@ -53,11 +54,14 @@ def torch_threads(n):
         torch.set_num_threads(old)
 
 
-def _mode_coverage(x_fake, centers, std):
-    """Modes hit and fraction of samples within 3σ of a centre (ganlib.metrics, chapter 6)."""
-    from ganlib.metrics import mode_coverage
-    out = mode_coverage(x_fake, centers, std, n_sigma=3)
-    return int(out["modes"]), float(out["high_quality"])
+def wants_static():
+    """Whether to prerecord the static-book view: GANLIB_LAB_STATIC=1 / 0 decides; by default
+    yes, except in a kernel started by a Jupyter server (JPY_SESSION_NAME) or on Colab, where
+    the live widget is shown and prerecording would only delay it."""
+    flag = os.environ.get("GANLIB_LAB_STATIC")
+    if flag in ("0", "1"):
+        return flag == "1"
+    return "JPY_SESSION_NAME" not in os.environ and "google.colab" not in sys.modules
 
 
 class LabRun:
@@ -108,10 +112,7 @@ class LabRun:
             self._last.update({k: float(v) for k, v in out.items()
                                if k in self.curves and v is not None and np.ndim(v) == 0})
         for k in self.curves:
-            if k == "step":
-                self.curves[k].append(self.rounds)
-            else:
-                self.curves[k].append(self._last.get(k, math.nan))
+            self.curves[k].append(self.rounds if k == "step" else self._last.get(k, math.nan))
 
     def _guard(self, fn):
         from ganlib import train
@@ -161,9 +162,11 @@ class LabRun:
         if self.diverged:
             return head + " — diverged"
         centers = getattr(self.data, "centers", None)
-        if centers is not None and self.kind == "2d":
-            modes, hq = _mode_coverage(x_fake.cpu(), centers.cpu(), float(self.data.std))
-            return f"{head} · modes {modes}/{len(centers)} · {100 * hq:.0f}% within 3σ"
+        if centers is not None and self.kind == "2d":              # chapter 6's metric
+            from ganlib.metrics import mode_coverage
+            m = mode_coverage(x_fake.cpu(), centers.cpu(), float(self.data.std), n_sigma=3)
+            return (f"{head} · modes {int(m['modes'])}/{len(centers)} · "
+                    f"{100 * float(m['high_quality']):.0f}% within 3σ")
         if self.kind == "1d":
             return f"{head} · W1 = {self.w1(x_fake):.3f}"
         return head

@@ -17,7 +17,6 @@ per-member learning rate (K,) and a per-member ``mask`` that freezes members (di
 from __future__ import annotations
 
 import copy
-import math
 from typing import Sequence
 
 import torch

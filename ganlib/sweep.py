@@ -235,13 +235,11 @@ def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired
 class SweepResult:
     """Outcome of :func:`run_sweep`.
 
-    ``table``: pandas DataFrame, one row per member: ``member``, the grid settings, ``seed``,
-    final metrics (``modes``, ``high_quality`` for 2D mixtures; ``w1`` for 1D data), the last
-    logged ``loss_d``/``loss_g``, ``diverged`` and ``diverged_step`` (-1 if finite).
-    ``histories``: long DataFrame, one row per (member, logged step) with the fields of
-    :class:`ganlib.train.History`. ``samples``: (K, n_samples, d) tensor of G_k(fixed_z_k).
-    ``configs``: the K TrainConfig; ``trainer``: the stacked trainer (``trainer.G.member(k)``
-    gives member k's generator as an ``nn.Module``); ``snapshots``: step -> (K, n, d).
+    ``table``: DataFrame, one row per member: ``member``, grid settings, ``seed``, metrics
+    (``modes``, ``high_quality`` for 2D mixtures; ``w1`` for 1D), last logged ``loss_d``,
+    ``loss_g``, ``diverged``, ``diverged_step`` (-1: finite). ``histories``: long DataFrame
+    (member, step, History fields). ``samples``: (K, n_samples, d) = G_k(fixed_z_k);
+    ``snapshots``: step -> (K, n, d); ``configs``; ``trainer`` (``trainer.G.member(k)``).
     """
 
     def __init__(self, trainer, data, rows, grid_keys):
@@ -294,12 +292,10 @@ class SweepResult:
         return f"SweepResult({len(self)} members, grid={self.grid_keys})"
 
     def success(self, criterion=None):
-        """(K,) bool Series: member succeeded and did not diverge.
-
-        ``criterion``: None (2D mixtures: every mode covered, ``modes == n_modes``; 1D:
-        ``w1 < 0.1``), a query string on :attr:`table` (``"modes >= 7 and
-        high_quality > 0.5"``), a bool column name, or a callable ``table -> bool Series``.
-        """
+        """(K,) bool Series: member succeeded and did not diverge. ``criterion``: None (2D
+        mixtures: every mode covered, ``modes == n_modes``; 1D: ``w1 < 0.1``), a query string
+        on :attr:`table` (``"modes >= 7 and high_quality > 0.5"``), a bool column name, or a
+        callable ``table -> bool Series``."""
         t = self.table
         if criterion is None and not ("modes" in t or "w1" in t):
             raise ValueError("criterion=None has no default for this data set; pass a query "
@@ -315,11 +311,8 @@ class SweepResult:
         return ok.astype(bool) & ~t["diverged"]
 
     def success_rate(self, by="loss", criterion=None):
-        """Fraction of successful members per value of ``by`` (a column or list of columns).
-
-        Returns a DataFrame with columns ``by...``, ``n_success``, ``n``, ``success_rate``;
-        ``by=None`` pools all members into one row.
-        """
+        """Fraction of successful members per value of ``by`` (a column, list, or None: all)
+        -> DataFrame with columns ``by...``, ``n_success``, ``n``, ``success_rate``."""
         import pandas as pd
 
         ok = self.success(criterion)

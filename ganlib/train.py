@@ -1,26 +1,23 @@
 """One GAN training loop for every loss, configured by a dataclass (chapters 2, 4, 5, 7).
 
-Chapter 2 walks through Algorithm 1 of Goodfellow et al. (2014) and then calls :func:`train`;
-chapter 4 switches ``loss`` between "minimax" and "nonsaturating"; chapter 5 uses "wgan",
-"wgan-gp", ``n_critic`` and the Wasserstein estimate; chapter 7 (practice) uses label
-smoothing/noise, instance noise, R1, DRAGAN, simultaneous updates, callbacks, checkpoints and
-:data:`RECIPES`.
+Chapter 2 runs Algorithm 1 of Goodfellow et al. (2014) with :func:`train`; chapter 4 compares
+"minimax" and "nonsaturating"; chapter 5 uses "wgan", "wgan-gp", ``n_critic`` and the
+Wasserstein estimate; chapter 7 the tricks, callbacks, checkpoints and :data:`RECIPES`.
 
-Random stream (replicate it to reproduce a run): one ``torch.Generator`` on the device, seeded
-with ``config.seed``, draws, per D step, ``x_real`` (``data.sample(B, generator, device)``; for
-a tensor dataset ``torch.randint(N, (B,))`` indices, with replacement), then ``z`` (``normal_``
-or ``uniform_(-1, 1)`` of a (B, latent_dim) tensor), then only when enabled: label-noise flips
-(real, fake), instance noise (real, fake), the penalty's draw (wgan-gp ε, dragan noise);
-per G step ``z``, then instance noise of ``x_fake`` when enabled. A round (``step()``) is
-``n_critic`` D steps and one G step; with ``simultaneous=True`` the last D step and the G step
-share one ``x_real``/``z`` draw and both players update from the same parameters.
-``fixed_z`` comes from a second generator seeded with ``config.seed``. Models are never
-re-initialised here: seed before building them.
+Random stream (replicate it to reproduce a run): one ``torch.Generator`` on the device seeded
+with ``config.seed`` draws, per D step, ``x_real`` (``data.sample(B, generator, device)``; a
+tensor dataset: ``torch.randint(N, (B,))`` indices), then ``z`` (``normal_`` or
+``uniform_(-1, 1)`` of a (B, latent_dim) tensor), then only if enabled: label-noise flips (real,
+fake), instance noise (real, fake), the penalty's draw (wgan-gp ε, dragan noise); per G step
+``z``, then instance noise of ``x_fake`` if enabled. A round (``step()``) is ``n_critic`` D
+steps and one G step; ``simultaneous=True`` merges the last D step and the G step (one draw,
+both players updated from the same parameters). ``fixed_z`` uses a second generator seeded
+with ``config.seed``. Models are never re-initialised here: seed before building them.
 
-Hot path: no host sync per step. Losses stay on the device and are checked for NaN/inf every
-``log_every`` steps (one sync), where a copy of both players, optimizers and the random stream
-is kept, so :class:`TrainingDiverged` restores the last finite state. The D step builds
-``G(z)`` without a graph; the G step asks autograd for G's gradients only.
+Hot path: no host sync per step; losses are checked for NaN/inf every ``log_every`` steps (one
+sync), where a copy of both players, optimizers and the random stream is kept for
+:class:`TrainingDiverged` to restore. The D step builds ``G(z)`` without a graph; the G step
+asks autograd for G's gradients only.
 """
 from __future__ import annotations
 
@@ -53,7 +50,7 @@ def _check(ok, name, value, allowed):
 class TrainConfig:
     """Every knob of :class:`Trainer`; validated on creation (chapters 2, 4, 5, 7)."""
     loss: str = "nonsaturating"        # key of losses.LOSSES
-    steps: int = 3000                  # generator updates (rounds)
+    steps: int = 4000                  # generator updates (rounds)
     batch_size: int = 512              # samples of x_real and of z per step
     n_critic: int = 1                  # D steps per G step (k in Algorithm 1)
     lr_d: float = 2e-3                 # D learning rate (tuned on the ring, see benchmarks/)
@@ -378,10 +375,9 @@ class Trainer:
         """Sync once: check pending losses, append a history row, take a snapshot."""
         if not self._pend_g and not self._pend_d:
             return
-        ld, lg = torch.stack(self._pend_d).float(), torch.stack(self._pend_g).float()
+        vals = torch.stack(self._pend_d + self._pend_g).float().tolist()   # the one sync
         (loss_d, real_logits, fake_logits), (loss_g, norm) = self._last
-        vals = torch.cat([ld, lg]).tolist()
-        n_d = len(ld)
+        n_d = len(self._pend_d)
         vd, vg = vals[:n_d], vals[n_d:]
         first_g = self._step - len(vg) + 1
         bad = [(s, v, float("nan")) for s, v in zip(self._pend_step, vd) if not math.isfinite(v)]
@@ -458,16 +454,16 @@ class Trainer:
             self._store_samples()
         from tqdm.auto import tqdm
         bar = tqdm(total=n, disable=not cfg.progress, desc=f"GAN ({cfg.loss})", leave=False)
-        self._t0, start, done = time.perf_counter(), self._step, 0
+        self._t0, start = time.perf_counter(), self._step
         try:
-            while done < n and not self.stop_requested.is_set():
+            for _ in range(n):
+                if self.stop_requested.is_set():
+                    break
                 self._round()
-                done += 1
                 if self._step % self.config.log_every == 0:
                     row = self._flush()
                     bar.update(self._step - start - bar.n)
-                    bar.set_postfix(loss_d=f"{row['loss_d']:.3f}", loss_g=f"{row['loss_g']:.3f}",
-                                    refresh=False)
+                    bar.set_postfix(loss_d=row["loss_d"], loss_g=row["loss_g"], refresh=False)
                     if any([cb(self) for cb in callbacks]):
                         break
             self._flush()

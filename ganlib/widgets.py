@@ -1,12 +1,11 @@
-"""The interactive training lab (issue 6), embedded in chapters 2, 3, 4 and 5.
+"""The interactive training lab (issue 6), embedded in chapters 2, 3, 4, 5 and 7.
 
 `TrainingLab(dataset="ring", loss="minimax", compare={"loss": "nonsaturating"})` is one cell of a
 chapter. In Jupyter/Colab/VS Code it displays an ipywidgets lab: knobs, Train / Pause / Step /
 Reset / Pin, checkpoints, and a live matplotlib view rendered to PNG in a `widgets.Image`
 (no ipympl). Training runs in a background thread that calls `Trainer.step()` in short chunks,
 so the kernel stays free to answer clicks; redraws adapt so drawing takes ≤ ~15 % of wall time.
-In the static HTML book the same object shows a prerecorded animation instead (text/html).
-"""
+In the static HTML book the same object shows a prerecorded animation instead (text/html)."""
 from __future__ import annotations
 
 import html
@@ -17,7 +16,8 @@ import time
 import ipywidgets as W
 import torch
 
-from ganlib.lab_views import LabRun, LabView, kind_of, record_html, torch_threads
+from ganlib.lab_views import (LabRun, LabView, kind_of, record_html, torch_threads,
+                              wants_static)
 
 __all__ = ["TrainingLab", "check_knobs", "DEFAULTS", "LOSS_LABELS", "REPO"]
 
@@ -389,7 +389,7 @@ class TrainingLab:
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = self.widget._repr_mimebundle_(include=include, exclude=exclude)
         data = data[0] if isinstance(data, tuple) else dict(data or {})
-        if os.environ.get("GANLIB_LAB_STATIC", "1") != "0":
+        if wants_static():
             data["text/html"] = self.static_html()
         return data
 

@@ -151,7 +151,19 @@ def test_checkpoint_save_and_load(lab, tmp_path):
     assert "does not exist" in lab.message
 
 
+def test_static_view_only_outside_live_frontends(monkeypatch):
+    from ganlib.lab_views import wants_static
+    monkeypatch.delenv("GANLIB_LAB_STATIC", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert wants_static()                                         # book build (nbclient)
+    monkeypatch.setenv("JPY_SESSION_NAME", "book/02_minimax_game.ipynb")
+    assert not wants_static()                                     # live JupyterLab kernel
+    monkeypatch.setenv("GANLIB_LAB_STATIC", "1")
+    assert wants_static()
+
+
 def test_mimebundle_has_widget_view_and_static_html(lab, monkeypatch):
+    monkeypatch.setenv("GANLIB_LAB_STATIC", "1")
     monkeypatch.setattr(lab, "static_html", lambda: "<div>prerecorded</div>")
     data = lab._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in data
