@@ -149,8 +149,8 @@ def wasserstein1_samples(x, y) -> float:
 
 
 def wasserstein1_1d_exact(p, q, lo, hi, n: int = _N_DEFAULT) -> float:
-    """W1(p, q) = ∫ \|F_p(x) - F_q(x)\| dx for 1D densities, CDFs by cumulative trapezoid on
-    [lo, hi] (n points). For q = p shifted by Δ it is \|Δ\|. Taught in chapter 5.
+    """W1(p, q) = ∫ \\|F_p(x) - F_q(x)\\| dx for 1D densities, CDFs by cumulative trapezoid on
+    [lo, hi] (n points). For q = p shifted by Δ it is \\|Δ\\|. Taught in chapter 5.
     """
     from scipy.integrate import cumulative_trapezoid, trapezoid
 

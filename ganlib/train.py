@@ -346,8 +346,9 @@ class Trainer:
 
     def set_lr(self, lr_d=None, lr_g=None):
         """Change learning rates in place (config is updated and re-validated)."""
-        self.config = dataclasses.replace(self.config, lr_d=lr_d or self.config.lr_d,
-                                          lr_g=lr_g or self.config.lr_g)
+        cfg = self.config
+        self.config = dataclasses.replace(cfg, lr_d=cfg.lr_d if lr_d is None else lr_d,
+                                          lr_g=cfg.lr_g if lr_g is None else lr_g)
         self._set_group_lr()
 
     def _set_group_lr(self):

@@ -98,7 +98,7 @@ def check_training_step(training_step) -> str:
     out = training_step(G, D, opt_g, opt_d, x_real.clone(), z_d.clone(), z_g.clone())
     assert isinstance(out, tuple) and len(out) == 2, \
         f"training_step must return a tuple (loss_d, loss_g), got {type(out).__name__}"
-    loss_d, loss_g = (float(v) for v in out)
+    loss_d, loss_g = (float(v.detach()) if torch.is_tensor(v) else float(v) for v in out)
     got = _state(G, D)
 
     variants = {"correct": {}, "d_steps_on_g_loss": {"d_steps_on_g_loss": True},
