@@ -5,16 +5,13 @@ The smallest game that shows why GAN training is not an optimisation problem: th
 equilibrium is (0, 0). Every first-order method below is a *linear* map of the state, so its
 behaviour is read off the eigenvalues of its matrix:
 
-=================  =======================================  ==========================
-method             update (learning rate ``lr`` = η)          spectral radius ρ
-=================  =======================================  ==========================
-``simultaneous``   x ← x − η y,  y ← y + η x                  √(1 + η²) > 1 (spirals out)
-``alternating``    y ← y + kη x (k = n_critic), x ← x − η y    1 for kη² < 4 (cycles)
-``extragradient``  look-ahead half step, then step with the   √(1 − η² + η⁴) < 1
-                   look-ahead gradient (Korpelevich, 1976)     for 0 < η < 1 (converges)
-``optimistic``     x ← x − 2η y_t + η y_{t−1} (and for y)      < 1 for small η (converges)
-                   (Daskalakis et al., 2018, "Training GANs with optimism")
-=================  =======================================  ==========================
+* ``simultaneous``: x ← x − η y, y ← y + η x. Spectral radius √(1 + η²) > 1: spirals out.
+* ``alternating``: y ← y + kη x (k = n_critic), then x ← x − η y with the new y. Spectral radius
+  1 for kη² < 4: cycles.
+* ``extragradient``: a look-ahead half step, then a step with the look-ahead gradient
+  (Korpelevich, 1976). Spectral radius √(1 − η² + η⁴) < 1 for 0 < η < 1: converges.
+* ``optimistic``: x ← x − 2η y_t + η y_{t−1} (and likewise for y) (Daskalakis et al., 2018,
+  "Training GANs with optimism"). Spectral radius < 1 for small η: converges.
 
 Scalars are used (x, y ∈ ℝ); the vector game x^T A y decouples into such 2×2 blocks along the
 singular vectors of A, with η replaced by η·σ_i. Plain NumPy, float64.
@@ -114,7 +111,7 @@ def eigenvalues(method: str, lr: float, n_critic: int = 1) -> np.ndarray:
 
 
 def spectral_radius(method: str, lr: float, n_critic: int = 1) -> float:
-    """max |λ| of the update map: > 1 diverges, = 1 cycles, < 1 converges to (0, 0)."""
+    """max \\|λ\\| of the update map: > 1 diverges, = 1 cycles, < 1 converges to (0, 0)."""
     return float(np.abs(eigenvalues(method, lr, n_critic)).max())
 
 

@@ -248,7 +248,7 @@ class StackedOptimizer:
 
     @torch.no_grad()
     def restore(self, state, rows: torch.Tensor) -> None:
-        """Put back ``state`` (from :meth:`state`) for the members where ``rows`` (K,)."""
+        """Put back ``state`` (from ``state()``) for the members where ``rows`` (K,)."""
         r = rows.reshape(-1, 1)
         self.param.copy_(torch.where(r, state[0], self.param))
         self.m, self.v, self.t = (torch.where(r, old, new) for old, new in
@@ -346,7 +346,7 @@ class RandomStreams:
         return z.uniform_(-1.0, 1.0, generator=gen)
 
     def real(self, n, gen):
-        """Trainer._sample_real: (n, *data_shape)."""
+        """Like ``Trainer._sample_real``: shape ``(n, *data_shape)``."""
         if torch.is_tensor(self.data):
             return self.data[torch.randint(self.data.shape[0], (n,), generator=gen, device=self.device)]
         return self.data.sample(n, generator=gen, device=self.device)

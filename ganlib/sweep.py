@@ -22,8 +22,9 @@ from .stacked import (BCE, STACKABLE, MemberLosses, RandomStreams, StackedMLP, S
 __all__ = ["run_sweep", "SweepResult", "StackedTrainer", "SWEEP_KEYS", "plot_success_rate",
            "plot_phase_diagram", "plot_samples_grid"]
 
+#: TrainConfig fields that may differ between the members of one sweep.
 SWEEP_KEYS = ("loss", "lr_d", "lr_g", "n_critic", "gp_weight", "clip_value", "r1_weight",
-              "label_smoothing", "seed")  # TrainConfig fields that may differ between members
+              "label_smoothing", "seed")
 
 
 class StackedTrainer:
@@ -294,7 +295,7 @@ class SweepResult:
     def success(self, criterion=None):
         """(K,) bool Series: member succeeded and did not diverge. ``criterion``: None (2D
         mixtures: every mode covered, ``modes == n_modes``; 1D: ``w1 < 0.1``), a query string
-        on :attr:`table` (``"modes >= 7 and high_quality > 0.5"``), a bool column name, or a
+        on ``table`` (``"modes >= 7 and high_quality > 0.5"``), a bool column name, or a
         callable ``table -> bool Series``."""
         t = self.table
         if criterion is None and not ("modes" in t or "w1" in t):

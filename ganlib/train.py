@@ -2,7 +2,8 @@
 
 Chapter 2 runs Algorithm 1 of Goodfellow et al. (2014) with :func:`train`; chapter 4 compares
 "minimax" and "nonsaturating"; chapter 5 uses "wgan", "wgan-gp", ``n_critic`` and the
-Wasserstein estimate; chapter 7 the tricks, callbacks, checkpoints and :data:`RECIPES`.
+Wasserstein estimate; chapter 7 the tricks, callbacks, checkpoints and recipes.
+:class:`~ganlib.config.TrainConfig` and the recipes live in :mod:`ganlib.config` (re-exported).
 
 Random stream (replicate it to reproduce a run): one ``torch.Generator`` on the device seeded
 with ``config.seed`` draws, per D step, ``x_real`` (``data.sample(B, generator, device)``; a
@@ -14,115 +15,25 @@ steps and one G step; ``simultaneous=True`` merges the last D step and the G ste
 both players updated from the same parameters). ``fixed_z`` uses a second generator seeded
 with ``config.seed``. Models are never re-initialised here: seed before building them.
 
-Hot path: no host sync per step; losses are checked for NaN/inf every ``log_every`` steps (one
-sync), where a copy of both players, optimizers and the random stream is kept for
-:class:`TrainingDiverged` to restore. The D step builds ``G(z)`` without a graph; the G step
-asks autograd for G's gradients only.
+Hot path: no host sync per step; every ``log_every`` steps one sync checks losses for NaN/inf
+and keeps a copy of players, optimizers and random stream for :class:`TrainingDiverged` to restore
+(``rollback.py``). The D step builds ``G(z)`` without a graph; the G step differentiates G only.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
-import re
 import threading
 import time
-from dataclasses import dataclass
 
 import torch
 
 from . import losses as _losses
+from .config import LABEL_LOSSES, RECIPE_MODELS, RECIPES, TrainConfig, _check, recommended_config
+from .rollback import restore_snapshot, take_snapshot
 
 __all__ = ["TrainConfig", "Trainer", "History", "TrainingDiverged", "train",
            "RECIPES", "RECIPE_MODELS", "recommended_config"]
-
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
-PRIORS = ("gaussian", "uniform")
-LABEL_LOSSES = ("minimax", "nonsaturating", "dragan")   # losses built on the BCE D loss
-_DEVICE_RE = re.compile(r"^(cpu|cuda(:\d+)?|mps)$")
-
-
-def _check(ok, name, value, allowed):
-    if not ok:
-        raise ValueError(f"{name}={value!r} is not valid; allowed: {allowed}")
-
-
-@dataclass
-class TrainConfig:
-    """Every knob of :class:`Trainer`; validated on creation (chapters 2, 4, 5, 7)."""
-    loss: str = "nonsaturating"        # key of losses.LOSSES
-    steps: int = 4000                  # generator updates (rounds)
-    batch_size: int = 512              # samples of x_real and of z per step
-    n_critic: int = 1                  # D steps per G step (k in Algorithm 1)
-    lr_d: float = 2e-3                 # D learning rate (tuned on the ring, see benchmarks/)
-    lr_g: float = 2e-3                 # G learning rate
-    lr_decay: float = 0.98             # lr falls linearly to (1 − lr_decay)·lr over `steps`
-    optimizer: str = "adam"            # "adam" | "rmsprop" | "sgd" (same for both players)
-    betas: tuple = (0.5, 0.999)        # Adam betas of both players (sgd: betas[0] = momentum)
-    betas_d: tuple | None = None       # per-player override of betas for D
-    betas_g: tuple | None = None       # per-player override of betas for G
-    clip_value: float | None = None    # weight clipping c; loss="wgan" uses 0.01 when None
-    gp_weight: float = 10.0            # λ for wgan-gp / dragan
-    r1_weight: float = 0.0             # γ of the R1 penalty (0 = off), any loss
-    label_smoothing: float = 0.0       # one-sided: real label 1 → 1 − smoothing (BCE losses)
-    label_noise: float = 0.0           # prob. of flipping each of D's labels (BCE losses)
-    instance_noise: float = 0.0        # std of Gaussian noise added to D's inputs (real and fake)
-    simultaneous: bool = False         # simultaneous (True) vs alternating (False) updates
-    prior: str = "gaussian"            # "gaussian" N(0, I) | "uniform" U[-1, 1]
-    seed: int = 0                      # seed of the training random stream
-    device: str | None = None          # None → ganlib.device(): cuda, else mps, else cpu
-    log_every: int = 10                # history granularity and NaN-check interval (steps)
-    sample_steps: tuple = ()           # steps at which to store G(fixed_z)
-    n_samples: int = 512               # size of fixed_z
-    progress: bool = True              # tqdm.auto progress bar
-
-    def __post_init__(self):
-        names = tuple(_losses.LOSSES)
-        _check(self.loss in names, "loss", self.loss, ", ".join(map(repr, names)))
-        for f in ("steps", "batch_size", "n_critic", "log_every", "n_samples"):
-            v = getattr(self, f)
-            _check(type(v) is int and v >= 1, f, v, "an integer >= 1")
-        for f in ("lr_d", "lr_g"):
-            v = getattr(self, f)
-            _check(isinstance(v, (int, float)) and math.isfinite(v) and v > 0, f, v, "a float > 0")
-        for f, allowed in (("optimizer", OPTIMIZERS), ("prior", PRIORS)):
-            _check(getattr(self, f) in allowed, f, getattr(self, f), ", ".join(map(repr, allowed)))
-        for f in ("betas", "betas_d", "betas_g"):
-            v = getattr(self, f)
-            if v is not None or f == "betas":
-                _check(isinstance(v, (tuple, list)) and len(v) == 2 and all(0 <= b < 1 for b in v),
-                       f, v, "a pair (b1, b2) with 0 <= b < 1" + (" or None" if f[-1] != "s" else ""))
-                setattr(self, f, tuple(float(b) for b in v))
-        if self.loss == "wgan" and self.clip_value is None:
-            self.clip_value = 0.01     # Arjovsky et al. (2017), Algorithm 1
-        _check(self.clip_value is None or self.clip_value > 0, "clip_value", self.clip_value,
-               "a float > 0" + (" (loss='wgan' clips weights)" if self.loss == "wgan" else " or None"))
-        for f, hi in (("lr_decay", 1), ("gp_weight", math.inf), ("r1_weight", math.inf),
-                      ("instance_noise", math.inf), ("label_smoothing", 1), ("label_noise", 0.51)):
-            v = getattr(self, f)
-            _check(0 <= v < hi, f, v, f"0 <= x < {hi}" if hi < 0.6 or hi == 1 else "a float >= 0")
-        if (self.label_smoothing or self.label_noise) and self.loss not in LABEL_LOSSES:
-            raise ValueError(f"label_smoothing/label_noise need a BCE loss; loss={self.loss!r} "
-                             f"is not one of {', '.join(map(repr, LABEL_LOSSES))}")
-        _check(self.device is None or (isinstance(self.device, str) and _DEVICE_RE.match(self.device)),
-               "device", self.device, "None, 'cpu', 'cuda', 'cuda:N', 'mps'")
-        _check(isinstance(self.sample_steps, (tuple, list)) and all(type(s) is int and s >= 0
-               for s in self.sample_steps), "sample_steps", self.sample_steps, "ints >= 0")
-        self.sample_steps = tuple(self.sample_steps)
-
-
-# Settings this library recommends per toy (measured in benchmarks/README.md).
-RECIPES = {
-    "ring": {},                        # the defaults
-    "grid": dict(steps=4000, lr_d=1e-3, lr_g=1e-3),
-}
-# Keyword arguments of models.build_models that go with each recipe.
-RECIPE_MODELS = {"ring": {}, "grid": {}}
-
-
-def recommended_config(dataset, **overrides) -> TrainConfig:
-    """The recommended :class:`TrainConfig` for a toy ("ring", "grid"), plus overrides."""
-    _check(dataset in RECIPES, "dataset", dataset, ", ".join(map(repr, RECIPES)))
-    return TrainConfig(**{**RECIPES[dataset], **overrides})
 
 
 class TrainingDiverged(RuntimeError):
@@ -187,7 +98,7 @@ class Trainer:
         self.stop_requested = threading.Event()
         self._pend_d, self._pend_g, self._pend_step = [], [], []
         self._last = self._snap = None
-        self._take_snapshot()
+        take_snapshot(self)
 
     def _resolve_data(self, data):
         if isinstance(data, str):
@@ -394,52 +305,12 @@ class Trainer:
             getattr(self.history, f).append(row[f])
         if self.config.lr_decay:
             self._set_group_lr()
-        if not self._take_snapshot():
+        if not take_snapshot(self):
             self._diverged(self._step, row["loss_d"], row["loss_g"])
         return row
 
-    def _state_tensors(self):
-        return ([t for m in (self.G, self.D) for t in (*m.parameters(), *m.buffers())],
-                [(o, p, k, v) for o in (self.opt_d, self.opt_g) for p, st in o.state.items()
-                 for k, v in st.items()])
-
-    @torch.no_grad()
-    def _take_snapshot(self) -> bool:
-        """Copy G, D, optimizers, random stream and step (cheap: in-place copies)."""
-        model, opt = self._state_tensors()
-        norms = torch.stack([t.float().norm() for t in model if t.is_floating_point()])
-        if self._snap is not None and not bool(torch.isfinite(norms).all()):
-            return False
-        key = [(id(p), k) for o, p, k, v in opt]
-        snap = self._snap
-        if snap is None or snap["key"] != key:
-            snap = self._snap = {"key": key, "model": [t.clone() for t in model],
-                                 "opt": [v.clone() if torch.is_tensor(v) else v for *_, v in opt]}
-        else:
-            _copy(snap["model"], model)
-            pairs = [(s, v) for s, (*_, v) in zip(snap["opt"], opt) if torch.is_tensor(v)]
-            _copy([s for s, _ in pairs], [v for _, v in pairs])
-        snap.update(step=self._step, rng=self.gen.get_state(), n_hist=len(self.history),
-                    ref=opt)
-        return True
-
-    @torch.no_grad()
-    def _restore_snapshot(self):
-        snap = self._snap
-        model, _ = self._state_tensors()
-        _copy(model, snap["model"])
-        for o in (self.opt_d, self.opt_g):
-            o.state.clear()
-        for (o, p, k, _), v in zip(snap["ref"], snap["opt"]):
-            o.state[p][k] = v.clone() if torch.is_tensor(v) else v
-        self._step = snap["step"]
-        self.gen.set_state(snap["rng"])
-        for f in History.FIELDS:
-            del getattr(self.history, f)[snap["n_hist"]:]
-        self._pend_d, self._pend_g, self._pend_step = [], [], []
-
     def _diverged(self, step, loss_d, loss_g):
-        self._restore_snapshot()
+        restore_snapshot(self)
         raise TrainingDiverged(step, loss_d, loss_g, self._snap["step"])
 
     def run(self, steps=None, callbacks=()) -> History:
@@ -488,14 +359,14 @@ class Trainer:
         self.history = History(state["history"])
         self.gen.set_state(state["rng"].cpu())
         self._pend_d, self._pend_g, self._pend_step, self._snap = [], [], [], None
-        self._take_snapshot()
+        take_snapshot(self)
 
     def save(self, path):
         torch.save(self.state_dict(), path)   # load with Trainer.load
 
     @classmethod
     def load(cls, path, G, D, data, **overrides) -> "Trainer":
-        """Rebuild a trainer from :meth:`save` output (``torch.load(weights_only=True)``)."""
+        """Rebuild a trainer from ``save()`` output (``torch.load(weights_only=True)``)."""
         state = torch.load(path, map_location="cpu", weights_only=True)
         trainer = cls(G, D, data, TrainConfig(**state["config"]), **overrides)
         trainer.load_state_dict(state)
@@ -521,11 +392,6 @@ def _set_grads(params, grads):
     for p, g in zip(params, grads):
         p.grad = g
     return grads
-
-
-def _copy(dst, src):
-    for d, s in zip(dst, src):
-        d.copy_(s)
 
 
 def train(G, D, data, config=None, callbacks=(), **overrides) -> History:

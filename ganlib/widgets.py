@@ -64,7 +64,7 @@ def check_knobs(k):
 class TrainingLab:
     """Live GAN training lab: pick data and knobs, train, watch, compare (issue 6).
 
-    TrainingLab(dataset="ring", loss="nonsaturating", compare=None, **knobs)
+    ``TrainingLab(dataset="ring", loss="nonsaturating", compare=None, **knobs)``;
     knobs: TrainConfig fields lr_d, lr_g, n_critic, batch_size, clip_value (0 = off),
     gp_weight (λ), label_smoothing, instance_noise, prior, optimizer, betas, seed, steps, plus
     model knobs latent_dim, hidden (width), depth, and checkpoint (a path to load at start).

@@ -19,3 +19,13 @@ def real_logits():
 def fake_logits():
     """Fixed fake logits (B=4) shared by the loss tests."""
     return torch.tensor([-3.0, 0.0, 1.5, -0.25], dtype=torch.float64, requires_grad=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_thread():
+    """The unit tests train tiny models: one torch thread is as fast and does not oversubscribe
+    a busy CPU (with 2 threads on a loaded 2-core machine, small backward passes slow down ~20x)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

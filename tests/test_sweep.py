@@ -24,13 +24,6 @@ MODEL = dict(hidden=(32, 32))
 BASE = TrainConfig(steps=80, batch_size=64, progress=False, log_every=10)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny ops: one thread is faster and steadier on a shared CPU."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def single_run(data, config):

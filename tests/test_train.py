@@ -13,13 +13,6 @@ from ganlib.train import (RECIPES, History, TrainConfig, Trainer, TrainingDiverg
 RING = data.ring()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models: one thread avoids oversubscription on a shared 2-core machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def make_models(seed=0, hidden=(16, 16)):

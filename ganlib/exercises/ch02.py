@@ -12,6 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._common import scalar
+
 __all__ = ["check_bce", "check_value_function", "check_alternating_step",
            "check_extragradient_matrix"]
 
@@ -27,16 +29,6 @@ def _close(a, b, tol=1e-5) -> bool:
                             rtol=tol, atol=tol))
 
 
-def _scalar(fn, *args) -> float:
-    out = fn(*args)
-    if isinstance(out, torch.Tensor):
-        assert out.numel() == 1, (
-            f"your function returned a tensor of shape {tuple(out.shape)}: "
-            "reduce over the batch with .mean() to get one number")
-        out = out.item()
-    return float(out)
-
-
 def check_bce(fn) -> str:
     """Check ``fn(p, y) -> mean binary cross-entropy`` of probabilities p against labels y.
 
@@ -46,10 +38,10 @@ def check_bce(fn) -> str:
     p = torch.tensor([0.9, 0.2, 0.6, 0.3, 0.75])
     y = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0])
     ref = F.binary_cross_entropy(p, y).item()
-    got = _scalar(fn, p.clone(), y.clone())
+    got = scalar(fn(p.clone(), y.clone()))
     if _close(got, ref):
         y_soft = torch.tensor([0.9, 0.1, 0.5, 0.8, 0.0])
-        got_soft = _scalar(fn, p.clone(), y_soft.clone())
+        got_soft = scalar(fn(p.clone(), y_soft.clone()))
         assert _close(got_soft, F.binary_cross_entropy(p, y_soft).item()), (
             "right for hard labels but wrong for soft labels y ∈ (0, 1): use the formula "
             "y log p + (1 − y) log(1 − p), not a lookup on y == 1")
@@ -84,11 +76,11 @@ def check_value_function(fn) -> str:
     real_logits = torch.tensor([2.0, 0.5, -1.0, 3.0])
     fake_logits = torch.tensor([-2.0, 0.3, -0.7])  # a different batch size on purpose
     ref = (F.logsigmoid(real_logits).mean() + F.logsigmoid(-fake_logits).mean()).item()
-    got = _scalar(fn, real_logits.clone(), fake_logits.clone())
+    got = scalar(fn(real_logits.clone(), fake_logits.clone()))
     if _close(got, ref):
         big_r, big_f = torch.tensor([-200.0, 1.0]), torch.tensor([200.0, -1.0])
         ref_big = (F.logsigmoid(big_r).mean() + F.logsigmoid(-big_f).mean()).item()
-        got_big = _scalar(fn, big_r, big_f)
+        got_big = scalar(fn(big_r, big_f))
         assert math.isfinite(got_big) and _close(got_big, ref_big, 1e-4), (
             f"right on moderate logits but V = {got_big} for logits ±200 (expected "
             f"{ref_big:.1f}): log(sigmoid(a)) underflows to log(0) = −inf; use "

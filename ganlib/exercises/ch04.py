@@ -13,6 +13,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._common import scalar
+
 __all__ = ["check_generator_gradients", "check_nonsaturating_loss", "check_label_smoothing"]
 
 
@@ -32,15 +34,6 @@ def _np(v) -> np.ndarray:
     if isinstance(v, torch.Tensor):
         v = v.detach().cpu().numpy()
     return np.asarray(v, dtype=float)
-
-
-def _scalar(out) -> float:
-    if isinstance(out, torch.Tensor):
-        assert out.numel() == 1, (
-            f"your loss returned a tensor of shape {tuple(out.shape)}: reduce over the batch "
-            "with .mean()")
-        out = out.item()
-    return float(out)
 
 
 def check_generator_gradients(fn) -> str:
@@ -82,11 +75,11 @@ def check_nonsaturating_loss(fn) -> str:
     """
     fake_logits = torch.tensor([-3.0, -0.5, 0.0, 1.5])
     ref = F.softplus(-fake_logits).mean().item()
-    got = _scalar(fn(fake_logits.clone()))
+    got = scalar(fn(fake_logits.clone()))
     if _close(got, ref):
         extreme = torch.tensor([-200.0, -50.0, 0.0], requires_grad=True)
         out = fn(extreme)
-        val = _scalar(out)
+        val = scalar(out)
         assert math.isfinite(val), (
             f"right on moderate logits but loss = {val} when D confidently rejects a fake "
             "(logit −200): log(sigmoid(a)) underflows; use F.softplus(−a) = −F.logsigmoid(a)")
@@ -133,9 +126,9 @@ def check_label_smoothing(fn) -> str:
         return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target)).item()
 
     ref = bce(real_logits, 1 - s) + bce(fake_logits, 0.0)
-    got = _scalar(fn(real_logits.clone(), fake_logits.clone(), s))
+    got = scalar(fn(real_logits.clone(), fake_logits.clone(), s))
     if _close(got, ref):
-        got0 = _scalar(fn(real_logits.clone(), fake_logits.clone(), 0.0))
+        got0 = scalar(fn(real_logits.clone(), fake_logits.clone(), 0.0))
         assert _close(got0, bce(real_logits, 1.0) + bce(fake_logits, 0.0)), (
             "with smoothing=0 your loss should be the plain BCE discriminator loss")
         return _ok(f"loss = {ref:.4f}: the real target is 1 − s = {1 - s}, the fake target "
