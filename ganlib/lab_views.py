@@ -3,8 +3,7 @@
 `LabRun` wraps one `ganlib.train.Trainer` with the curves the lab plots; `LabView` draws one or
 two runs into a matplotlib figure (Agg, no pyplot, no ipympl) whose artists are created once and
 only updated afterwards, so a redraw costs one PNG encode. `record_html` trains a short,
-deterministic run and returns it as a `to_jshtml` animation for the static HTML book.
-The widget itself lives in `ganlib.widgets`."""
+deterministic run and returns it as an animation for the static book (widget: `ganlib.widgets`)."""
 from __future__ import annotations
 
 import contextlib
@@ -23,6 +22,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from .animation import offline_controls
 
 __all__ = ["LabRun", "LabView", "record_html", "kind_of", "torch_threads", "wants_static"]
 
@@ -392,7 +393,7 @@ def record_html(make_runs, key, note="", steps=200, frames=20, fps=6, dpi=72):
 
         anim = FuncAnimation(view.fig, frame, frames=frames, blit=False, repeat=False)
         with rc_context({"animation.frame_format": "jpeg"}):     # ~3× smaller than PNG
-            html = anim.to_jshtml(fps=fps, default_mode="once")
+            html = offline_controls(anim.to_jshtml(fps=fps, default_mode="once"))
         _STATIC_CACHE[key] = note + re.sub(r"[0-9a-f]{32}", "{LAB_ID}", html)
     _STATIC_COUNT[key] = _STATIC_COUNT.get(key, 0) + 1
     lab_id = hashlib.sha1(f"{key}{_STATIC_COUNT[key]}".encode()).hexdigest()[:32]

@@ -20,8 +20,10 @@ import torch.nn.functional as F
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from .animation import animate, offline_controls, to_html  # re-exported: chapters call plots.to_html
+
 __all__ = ["plot_density_1d", "Plot2D", "plot_2d", "plot_history", "image_grid", "animate",
-           "to_html", "GENERATOR_LOSSES"]
+           "to_html", "offline_controls", "GENERATOR_LOSSES"]
 
 # Per-sample generator losses ℓ(f) of a fake logit/score f (their means are ganlib.losses').
 GENERATOR_LOSSES = {
@@ -363,37 +365,3 @@ def image_grid(images, nrow=8, padding=1, value_range=(-1.0, 1.0), pad_value=1.0
         ax.imshow(out, cmap="gray" if c == 1 else None, vmin=0, vmax=1, interpolation="nearest")
         ax.set_axis_off()
     return out
-
-
-def animate(update_fn, frames, fig=None, interval=100, blit=False, **kwargs):
-    """A ``matplotlib.animation.FuncAnimation`` calling ``update_fn(frame)`` per frame.
-
-    Args:
-        update_fn: called with each frame value (e.g. a step); should update artists in
-            place (e.g. :meth:`Plot2D.update`) and may return them.
-        frames: an int (0..frames−1) or an iterable of frame values.
-        fig: the Figure to animate (default: ``plt.gcf()``).
-        interval: milliseconds between frames.
-    Returns:
-        the FuncAnimation; pass it to :func:`to_html` for the static book.
-    """
-    from matplotlib.animation import FuncAnimation
-    fig = plt.gcf() if fig is None else fig
-    if isinstance(frames, int) and frames < 1:
-        raise ValueError(f"frames={frames!r} must be >= 1 or an iterable")
-    frames = list(frames) if not isinstance(frames, int) else frames
-    return FuncAnimation(fig, update_fn, frames=frames, interval=interval, blit=blit,
-                         repeat=True, cache_frame_data=False, **kwargs)
-
-
-def to_html(anim, default_mode="loop", close=True):
-    """The animation as self-contained JavaScript HTML (``anim.to_jshtml()``) for IPython.
-
-    Plays in the static HTML book without a kernel. Closes the animation's figure (so Jupyter
-    does not also show a static copy) unless ``close=False``. Returns ``IPython.display.HTML``.
-    """
-    from IPython.display import HTML
-    html = anim.to_jshtml(default_mode=default_mode)
-    if close:
-        plt.close(anim._fig)  # FuncAnimation has no public accessor for its figure
-    return HTML(html)

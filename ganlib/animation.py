@@ -1,0 +1,64 @@
+"""Animations that play in the static HTML book, with no kernel and no network.
+
+Every chapter records at least one figure as an animation: :func:`animate` builds a matplotlib
+``FuncAnimation`` and :func:`to_html` turns it into self-contained JavaScript (``to_jshtml``)
+whose player needs nothing from outside the page (:func:`offline_controls`). Re-exported by
+:mod:`ganlib.plots`.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+__all__ = ["animate", "to_html", "offline_controls"]
+
+
+def animate(update_fn, frames, fig=None, interval=100, blit=False, **kwargs):
+    """A ``matplotlib.animation.FuncAnimation`` calling ``update_fn(frame)`` per frame.
+
+    Args:
+        update_fn: called with each frame value (e.g. a step); should update artists in
+            place (e.g. :meth:`Plot2D.update`) and may return them.
+        frames: an int (0..frames−1) or an iterable of frame values.
+        fig: the Figure to animate (default: ``plt.gcf()``).
+        interval: milliseconds between frames.
+    Returns:
+        the FuncAnimation; pass it to :func:`to_html` for the static book.
+    """
+    from matplotlib.animation import FuncAnimation
+    fig = plt.gcf() if fig is None else fig
+    if isinstance(frames, int) and frames < 1:
+        raise ValueError(f"frames={frames!r} must be >= 1 or an iterable")
+    frames = list(frames) if not isinstance(frames, int) else frames
+    return FuncAnimation(fig, update_fn, frames=frames, interval=interval, blit=blit,
+                         repeat=True, cache_frame_data=False, **kwargs)
+
+
+def to_html(anim, default_mode="loop", close=True):
+    """The animation as self-contained JavaScript HTML (``anim.to_jshtml()``) for IPython.
+
+    Plays in the static HTML book without a kernel. Closes the animation's figure (so Jupyter
+    does not also show a static copy) unless ``close=False``. Returns ``IPython.display.HTML``.
+    """
+    from IPython.display import HTML
+    html = offline_controls(anim.to_jshtml(default_mode=default_mode))
+    if close:
+        plt.close(anim._fig)  # FuncAnimation has no public accessor for its figure
+    return HTML(html)
+
+
+# matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN; offline (and in
+# the book, which loads nothing from outside) they would be blank. Plain Unicode glyphs instead.
+_ICONS = {"fa fa-minus": "\u2212", "fa fa-fast-backward": "\u23ee", "fa fa-step-backward": "\u23f4\u2223",
+          "fa fa-play fa-flip-horizontal": "\u25c0", "fa fa-pause": "\u23f8", "fa fa-play": "\u25b6",
+          "fa fa-step-forward": "\u2223\u23f5", "fa fa-fast-forward": "\u23ed", "fa fa-plus": "+"}
+
+
+def offline_controls(html: str) -> str:
+    """``to_jshtml`` output with no request leaving the page: the Font Awesome stylesheet link is
+    dropped and the player's icon elements become Unicode glyphs."""
+    start = html.find("<link rel=\"stylesheet\"")
+    if start != -1 and "font-awesome" in html[start:html.find(">", start)]:
+        html = html[:start] + html[html.find(">", start) + 1:]
+    for cls, glyph in _ICONS.items():
+        html = html.replace(f'<i class="{cls}"></i>', glyph)
+    return html
