@@ -6,8 +6,8 @@
   gradient arrows −∇_x L_G at the fakes and the warped latent grid G(grid), as in GAN Lab
   (Chapters 2, 4, 5, 7). ``Plot2D.update`` sets data on existing artists (fast live redraws).
 * :func:`plot_history` — losses, D(x) & D(G(z)), ‖∇G‖ and the Wasserstein estimate.
-* :func:`image_grid` — tile images into one array (Chapter 6). :func:`animate`, :func:`to_html`
-  — a FuncAnimation and its JavaScript HTML, which plays in the static book without a kernel.
+* :func:`image_grid` — tile images into one array (Chapter 6). :func:`~ganlib.animation.animate`,
+  :func:`~ganlib.animation.to_html` (re-exported from :mod:`ganlib.animation`) — a FuncAnimation and its JavaScript HTML, which plays in the static book without a kernel.
 
 Only the object-oriented Matplotlib API is used (safe with the Agg backend; never plt.show).
 """
