@@ -8,6 +8,7 @@ samples (within 3σ of a centre) on 2,500 samples, as in VEEGAN / PacGAN.
     python benchmarks/quality_toys.py --toy grid --seeds 0 1 2 --threads 2
 """
 import argparse
+import ast
 import time
 
 import torch
@@ -49,8 +50,8 @@ def main():
     parser.add_argument("--model", nargs="*", default=[], help="build_models overrides")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    overrides = {k: eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
-    model_kw = {k: eval(v) for k, v in (kv.split("=", 1) for kv in args.model)}
+    overrides = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+    model_kw = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.model)}
     for toy in (("ring", "grid") if args.toy == "both" else (args.toy,)):
         n = 8 if toy == "ring" else 25
         for seed in args.seeds:
