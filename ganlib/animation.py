@@ -47,10 +47,12 @@ def to_html(anim, default_mode="loop", close=True):
 
 
 # matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN; offline (and in
-# the book, which loads nothing from outside) they would be blank. Plain Unicode glyphs instead.
-_ICONS = {"fa fa-minus": "\u2212", "fa fa-fast-backward": "\u23ee", "fa fa-step-backward": "\u23f4\u2223",
-          "fa fa-play fa-flip-horizontal": "\u25c0", "fa fa-pause": "\u23f8", "fa fa-play": "\u25b6",
-          "fa fa-step-forward": "\u2223\u23f5", "fa fa-fast-forward": "\u23ed", "fa fa-plus": "+"}
+# the book, which loads nothing from outside) they would be blank. Unicode glyphs that common fonts
+# carry (DejaVu, Liberation, the system UI fonts) instead, as character references so that the
+# page's encoding does not matter.
+_ICONS = {"fa fa-minus": "&#x2212;", "fa fa-fast-backward": "&#x21e4;", "fa fa-step-backward": "&#x2039;",
+          "fa fa-play fa-flip-horizontal": "&#x25c0;", "fa fa-pause": "&#x2016;", "fa fa-play": "&#x25b6;",
+          "fa fa-step-forward": "&#x203a;", "fa fa-fast-forward": "&#x21e5;", "fa fa-plus": "+"}
 
 
 def offline_controls(html: str) -> str:

@@ -1,0 +1,33 @@
+"""Tests of ganlib.animation: the static book's animations load nothing from outside the page."""
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from ganlib.animation import animate, offline_controls, to_html  # noqa: E402
+
+
+def _anim():
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 1])
+    return animate(lambda i: (line.set_ydata([0, i]),), 3, fig)
+
+
+def test_player_needs_no_network_and_keeps_its_buttons():
+    html = to_html(_anim()).data
+    assert not re.search(r"(href|src)=\"https?://", html)     # no CDN stylesheet or script
+    assert "fa fa-" not in html                                 # no Font Awesome icon left
+    for glyph in ("&#x25b6;", "&#x2016;", "&#x25c0;"):          # play, pause, reverse
+        assert glyph in html
+    assert "data:image/png;base64" in html                  # frames are inline data
+
+
+def test_offline_controls_is_idempotent_and_only_touches_the_player():
+    raw = _anim().to_jshtml()
+    once = offline_controls(raw)
+    assert offline_controls(once) == once
+    assert "maxcdn" in raw and "maxcdn" not in once
+    assert len(raw) - len(once) < 2000          # the frames themselves are untouched
+    plt.close("all")
