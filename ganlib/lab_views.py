@@ -126,8 +126,8 @@ class LabRun:
             return None
 
     def round(self):
-        """One round: n_critic D steps then one G step (Trainer.step)."""
-        out = self._guard(self.trainer.step)
+        """One round: n_critic D steps then one G step (Trainer.round)."""
+        out = self._guard(self.trainer.round)
         if self.diverged:
             return
         self.rounds += 1

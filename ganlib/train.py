@@ -10,7 +10,7 @@ with ``config.seed`` draws, per D step, ``x_real`` (``data.sample(B, generator, 
 tensor dataset: ``torch.randint(N, (B,))`` indices), then ``z`` (``normal_`` or
 ``uniform_(-1, 1)`` of a (B, latent_dim) tensor), then only if enabled: label-noise flips (real,
 fake), instance noise (real, fake), the penalty's draw (wgan-gp ε, dragan noise); per G step
-``z``, then instance noise of ``x_fake`` if enabled. A round (``step()``) is ``n_critic`` D
+``z``, then instance noise of ``x_fake`` if enabled. A round (``round()``) is ``n_critic`` D
 steps and one G step; ``simultaneous=True`` merges the last D step and the G step (one draw,
 both players updated from the same parameters). ``fixed_z`` uses a second generator seeded
 with ``config.seed``. Models are never re-initialised here: seed before building them.
@@ -73,7 +73,7 @@ class History:
 class Trainer:
     """Trains G against D on ``data`` (a Distribution, a tensor dataset or a dataset name).
 
-    ``step()`` runs one round: ``n_critic`` D updates, then one G update (Algorithm 1 of
+    ``round()`` runs one round: ``n_critic`` D updates, then one G update (Algorithm 1 of
     Goodfellow et al. 2014); ``run()`` loops rounds with callbacks, progress and history."""
 
     def __init__(self, G, D, data, config: TrainConfig | None = None, **overrides):
@@ -239,12 +239,13 @@ class Trainer:
         return {"loss_g": loss, "grad_norm_g": norm}
 
     @property
-    def step(self):
-        """G updates done, as an int that is also callable: ``trainer.step()`` runs one round
-        (n_critic D steps + one G step), logs at ``log_every`` boundaries, returns floats."""
-        return _Step(self._step, self)
+    def step(self) -> int:
+        """Generator updates done so far."""
+        return self._step
 
-    def _step_once(self) -> dict:
+    def round(self) -> dict:
+        """One round of Algorithm 1: ``n_critic`` D steps, then one G step (or one simultaneous
+        update). Logs at ``log_every`` boundaries; returns the round's losses and stats as floats."""
         self._round()
         (loss_d, real_logits, fake_logits), (loss_g, norm) = self._last
         out = {**self._stats(loss_d, real_logits, fake_logits), "loss_g": loss_g.item()}
@@ -371,17 +372,6 @@ class Trainer:
         trainer = cls(G, D, data, TrainConfig(**state["config"]), **overrides)
         trainer.load_state_dict(state)
         return trainer
-
-
-class _Step(int):
-    """An int (G updates done) that runs one more round when called."""
-    def __new__(cls, value, trainer):
-        obj = super().__new__(cls, value)
-        obj._trainer = trainer
-        return obj
-
-    def __call__(self) -> dict:
-        return self._trainer._step_once()
 
 
 def _grad_norm(grads):   # ‖(g_1, ..., g_n)‖₂ over all of G's parameters

@@ -3,7 +3,7 @@
 `TrainingLab(dataset="ring", loss="minimax", compare={"loss": "nonsaturating"})` is one cell of a
 chapter. In Jupyter/Colab/VS Code it displays an ipywidgets lab: knobs, Train / Pause / Step /
 Reset / Pin, checkpoints, and a live matplotlib view rendered to PNG in a `widgets.Image`
-(no ipympl). Training runs in a background thread that calls `Trainer.step()` in short chunks,
+(no ipympl). Training runs in a background thread that calls `Trainer.round()` in short chunks,
 so the kernel stays free to answer clicks; redraws adapt so drawing takes ≤ ~15 % of wall time.
 In the static HTML book the same object shows a prerecorded animation instead (text/html)."""
 from __future__ import annotations

@@ -183,7 +183,7 @@ def test_tricks_priors_optimizers_and_tensor_data():
     trainer = Trainer(G, D, "ring", cfg(optimizer="sgd", steps=2, log_every=1))
     trainer.set_lr(lr_d=0.05)
     assert trainer.opt_d.param_groups[0]["lr"] == 0.05 and trainer.config.lr_d == 0.05
-    out = trainer.step()                # one round, returns floats
+    out = trainer.round()               # one round, returns floats
     assert trainer.step == 1 and set(out) >= {"loss_d", "loss_g", "d_real", "d_fake"}
 
 

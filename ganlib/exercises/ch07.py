@@ -20,9 +20,10 @@ _LR = 0.1
 
 
 def _tiny_gan(seed: int = 0):
-    torch.manual_seed(seed)
-    G = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
-    D = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
+    with torch.random.fork_rng():          # leave the learner's global random state alone
+        torch.manual_seed(seed)
+        G = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
+        D = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
     gen = torch.Generator().manual_seed(seed + 1)
     x_real = torch.randn(16, 2, generator=gen) + 2.0
     z_d, z_g = torch.randn(16, 2, generator=gen), torch.randn(16, 2, generator=gen)
@@ -135,9 +136,10 @@ def check_cycle_loss(cycle_loss) -> str:
 
     ``x`` and ``y`` are batches of shape (B, d); the norm is over features, the mean over the batch.
     """
-    torch.manual_seed(0)
-    G_map, F_map = nn.Linear(3, 3), nn.Linear(3, 3)
-    x, y = torch.randn(10, 3), torch.randn(10, 3)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        G_map, F_map = nn.Linear(3, 3), nn.Linear(3, 3)
+        x, y = torch.randn(10, 3), torch.randn(10, 3)
     value = cycle_loss(G_map, F_map, x, y)
     assert torch.is_tensor(value) and value.dim() == 0, "cycle_loss must return a scalar tensor"
     forward = (F_map(G_map(x)) - x).abs().sum(-1).mean()
@@ -180,8 +182,9 @@ def curve_quiz(steps: int = 600):
                 "diverged": dict(loss="nonsaturating", optimizer="sgd", lr_d=1e4, lr_g=1e4)}
     histories = {}
     for key, kind in _QUIZ.items():
-        torch.manual_seed(0)
-        G, D = MLPGenerator(latent_dim=2, out_dim=2), MLPDiscriminator(in_dim=2)
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            G, D = MLPGenerator(latent_dim=2, out_dim=2), MLPDiscriminator(in_dim=2)
         trainer = Trainer(G, D, ring(), TrainConfig(steps=steps, seed=0, progress=False,
                                                     **settings[kind]))
         try:
