@@ -19,7 +19,7 @@ __all__ = ["TrainConfig", "RECIPES", "RECIPE_MODELS", "recommended_config"]
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRIORS = ("gaussian", "uniform")
-LABEL_LOSSES = ("minimax", "nonsaturating", "dragan")   # losses built on the BCE D loss
+LABEL_LOSSES = _losses.SIGMOID_LOSSES                  # losses built on the BCE D loss
 _DEVICE_RE = re.compile(r"^(cpu|cuda(:\d+)?|mps)$")
 
 

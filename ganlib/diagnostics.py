@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["diagnose", "SIGMOID_LOSSES"]
+__all__ = ["diagnose"]
 
-#: Losses whose discriminator outputs a probability through a sigmoid, so that mean D(x) and
-#: mean D(G(z)) in the history are probabilities in [0, 1].
-SIGMOID_LOSSES = ("minimax", "nonsaturating", "dragan")
+from .losses import SIGMOID_LOSSES  # mean D(x), D(G(z)) in a history are probabilities only for these
 
 
 def _tail(values, fraction):
@@ -39,7 +37,7 @@ def diagnose(history, loss: str = "nonsaturating", window: float = 0.2,
     * **diverged** — a logged loss is ``nan`` or ``inf``;
     * **the discriminator is winning** — over the window, mean ``D(G(z)) < winning_margin`` and mean
       ``D(x) > 1 - winning_margin`` (only for losses whose D ends in a sigmoid, see
-      :data:`SIGMOID_LOSSES`);
+      :data:`ganlib.losses.SIGMOID_LOSSES`);
     * **the generator's gradient has vanished** — the mean of ``grad_norm_g`` over the window is below
       ``vanishing_ratio`` times its largest value earlier in training.
 

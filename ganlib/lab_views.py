@@ -24,12 +24,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .animation import offline_controls
+from .losses import LOSSES, SIGMOID_LOSSES
 
 __all__ = ["LabRun", "LabView", "record_html", "kind_of", "torch_threads", "wants_static"]
 
-ONE_D = ("gaussian", "mixture1d")
-IMAGES = ("digits",)
-SCORE_LOSSES = ("wgan", "wgan-gp", "hinge", "lsgan")   # D outputs a raw score, not a logit
+ONE_D, IMAGES = ("gaussian", "mixture1d"), ("digits",)
+SCORE_LOSSES = tuple(n for n in LOSSES if n not in SIGMOID_LOSSES)  # D outputs a raw score
 
 
 def kind_of(dataset):

@@ -18,7 +18,7 @@ from typing import Callable, NamedTuple
 import torch
 import torch.nn.functional as F
 
-__all__ = [
+__all__ = ["SIGMOID_LOSSES", 
     "discriminator_loss", "smooth_labels", "noisy_labels", "minimax_generator_loss",
     "nonsaturating_generator_loss", "wasserstein_critic_loss", "wasserstein_generator_loss",
     "least_squares_discriminator_loss", "least_squares_generator_loss",
@@ -230,6 +230,10 @@ class LossSpec(NamedTuple):
     g_loss: Callable
     penalty: Callable | None
 
+
+#: Losses whose D outputs a logit (D(x) = sigmoid(logit)) and is trained with BCE; the others
+#: (wgan, wgan-gp, lsgan, hinge) output a raw score.
+SIGMOID_LOSSES = ("minimax", "nonsaturating", "dragan")
 
 #: Every loss by name: ``name -> LossSpec(d_loss, g_loss, penalty)``.
 LOSSES = {

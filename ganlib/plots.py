@@ -16,24 +16,16 @@ from __future__ import annotations
 import matplotlib.pyplot as plt  # noqa: F401  (registers Jupyter's inline figure display)
 import numpy as np
 import torch
-import torch.nn.functional as F
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from .animation import animate, offline_controls, to_html  # re-exported: chapters call plots.to_html
+from .losses import LOSSES, SIGMOID_LOSSES
 
 __all__ = ["plot_density_1d", "Plot2D", "plot_2d", "plot_history", "image_grid", "animate",
-           "to_html", "offline_controls", "GENERATOR_LOSSES"]
+           "to_html", "offline_controls"]
 
-# Per-sample generator losses ℓ(f) of a fake logit/score f (their means are ganlib.losses').
-GENERATOR_LOSSES = {
-    "minimax": lambda f: -F.softplus(f),          # log(1 − D(x)),  D = sigmoid(f)
-    "nonsaturating": lambda f: F.softplus(-f),    # −log D(x)
-    "dragan": lambda f: F.softplus(-f),
-    "wgan": lambda f: -f, "wgan-gp": lambda f: -f, "hinge": lambda f: -f,
-    "lsgan": lambda f: 0.5 * (f - 1.0) ** 2,
-}
-_RAW_SCORE_LOSSES = ("wgan", "wgan-gp", "hinge", "lsgan")  # D outputs a score, not a logit
+_RAW_SCORE_LOSSES = tuple(n for n in LOSSES if n not in SIGMOID_LOSSES)  # D outputs a score
 
 
 def _np(x) -> np.ndarray:
@@ -80,8 +72,8 @@ def plot_density_1d(ax, p_data, G=None, D=None, D_star=True, p_g=None, x_range=N
         dict of the artists: ``p_data``, ``hist`` (bar container), ``p_g``, ``D``, ``D_star``
         (lines, or None) and ``ax_D`` (the twin axis, or None).
     """
-    if loss not in GENERATOR_LOSSES:
-        raise ValueError(f"loss={loss!r} is not one of {', '.join(map(repr, GENERATOR_LOSSES))}")
+    if loss not in LOSSES:
+        raise ValueError(f"loss={loss!r} is not one of {', '.join(map(repr, LOSSES))}")
     g = torch.Generator().manual_seed(seed)
     if x_range is None:
         if hasattr(p_data, "sample"):
@@ -139,7 +131,7 @@ class Plot2D:
     ``LineCollection.set_segments``), so a redraw of 512 points and a 60×60 heat map is cheap.
     Chapters 2, 4, 5, 7 and :mod:`ganlib.widgets`.
 
-    Arrows: −∇_x ℓ_G(D(x)) at the fakes x = G(z), ℓ_G = ``GENERATOR_LOSSES[loss]`` (as in GAN
+    Arrows: −∇_x ℓ_G(D(x)) at the fakes x = G(z), ℓ_G the generator loss ``ganlib.losses.LOSSES[loss].g_loss`` (as in GAN
     Lab), scaled so the longest is ``arrow_length`` × the axis width. Latent grid: G applied to
     ``grid_lines`` lines spanning ``latent_range`` per latent axis (only if G.latent_dim == 2).
 
@@ -155,8 +147,8 @@ class Plot2D:
     def __init__(self, ax, x_range=None, y_range=None, resolution=60, loss="nonsaturating",
                  arrows=True, latent_grid=True, heatmap=True, n_arrows=128, arrow_length=0.08,
                  grid_lines=11, latent_range=(-2.5, 2.5), point_size=6):
-        if loss not in GENERATOR_LOSSES:
-            raise ValueError(f"loss={loss!r} is not one of {', '.join(map(repr, GENERATOR_LOSSES))}")
+        if loss not in LOSSES:
+            raise ValueError(f"loss={loss!r} is not one of {', '.join(map(repr, LOSSES))}")
         if not (isinstance(resolution, int) and resolution >= 2):
             raise ValueError(f"resolution={resolution!r} must be an integer >= 2")
         self.ax, self.loss, self.resolution = ax, loss, resolution
@@ -195,8 +187,8 @@ class Plot2D:
         dev, dt = _module_device(D)
         x = torch.as_tensor(_np(x_fake[: self.n_arrows]), device=dev, dtype=dt).requires_grad_(True)
         with torch.enable_grad():
-            per_sample = GENERATOR_LOSSES[self.loss](D(x).reshape(-1))  # (n,)
-            (grad,) = torch.autograd.grad(per_sample.sum(), x)
+            loss = LOSSES[self.loss].g_loss(D(x).reshape(-1))           # batch mean: arrows are
+            (grad,) = torch.autograd.grad(loss, x)                       # rescaled below anyway
         v = -_np(grad)                                                   # (n, 2)
         norm = np.linalg.norm(v, axis=1).max()
         width = self.x_range[1] - self.x_range[0]

@@ -18,6 +18,7 @@ import torch
 
 from ganlib.lab_views import (LabRun, LabView, kind_of, record_html, torch_threads,
                               wants_static)
+from ganlib.losses import SIGMOID_LOSSES
 
 __all__ = ["TrainingLab", "check_knobs", "DEFAULTS", "LOSS_LABELS", "REPO"]
 
@@ -33,7 +34,6 @@ DEFAULTS = dict(dataset="ring", loss="nonsaturating", lr_d=1e-3, lr_g=1e-3, n_cr
                 optimizer="adam", betas=(0.5, 0.999), label_smoothing=0.0, instance_noise=0.0,
                 clip_value=0.0, gp_weight=10.0, seed=0, steps=5000)
 LIVE = ("lr_d", "lr_g", "n_critic", "steps")          # knobs applied to a running trainer
-BCE_LOSSES = ("minimax", "nonsaturating")
 
 
 def check_knobs(k):
@@ -50,7 +50,7 @@ def check_knobs(k):
     if k["gp_weight"] != DEFAULTS["gp_weight"] and k["loss"] != "wgan-gp":
         return (f"λ = gp_weight={k['gp_weight']} only applies to loss='wgan-gp', "
                 f"not loss={k['loss']!r}: set λ back to 10 or pick WGAN-GP.")
-    if k["label_smoothing"] and k["loss"] not in BCE_LOSSES:
+    if k["label_smoothing"] and k["loss"] not in SIGMOID_LOSSES:
         return (f"label_smoothing moves the BCE label 1 → 1−s; loss={k['loss']!r} has no "
                 "labels: set it to 0 or pick minimax / non-saturating.")
     for name in ("lr_d", "lr_g"):
