@@ -295,7 +295,7 @@ class MemberLosses:
         for (name, smoothing), ks in groups.items():
             d_fn, g_fn, _ = _losses.get_loss(name)
             if name in BCE:  # one-sided label smoothing, as Trainer._labels
-                d_fn = lambda r, f, d=d_fn, s=smoothing: d(r, f, 1.0 - s, 0.0)  # noqa: E731
+                d_fn = lambda r, f, d=d_fn, s=_losses.smooth_labels(1.0, smoothing): d(r, f, s, 0.0)  # noqa: E731
             self.groups.append((torch.tensor(ks, device=device), torch.func.vmap(d_fn),
                                 torch.func.vmap(g_fn)))
         self.order = torch.cat([g[0] for g in self.groups])

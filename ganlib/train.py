@@ -141,7 +141,7 @@ class Trainer:
 
     def _labels(self):
         cfg, B = self.config, self.config.batch_size
-        real_label = 1.0 - cfg.label_smoothing                    # one-sided smoothing
+        real_label = _losses.smooth_labels(1.0, cfg.label_smoothing)   # one-sided smoothing
         if not cfg.label_noise:
             return real_label, 0.0
         real = torch.full((B,), real_label, device=self.device)
