@@ -2,31 +2,26 @@
 
 `LabRun` wraps one `ganlib.train.Trainer` with the curves the lab plots; `LabView` draws one or
 two runs into a matplotlib figure (Agg, no pyplot, no ipympl) whose artists are created once and
-only updated afterwards, so a redraw costs one PNG encode. `record_html` trains a short,
-deterministic run and returns it as an animation for the static book (widget: `ganlib.widgets`)."""
+only updated afterwards, so a redraw costs one PNG encode. The static book's recording is
+`ganlib.lab_record`; the widget is `ganlib.widgets`."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import math
 import os
-import re
 import sys
 
 import numpy as np
 import torch
-from matplotlib import rc_context
-from matplotlib.animation import FuncAnimation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .animation import offline_controls
 from .losses import LOSSES, SIGMOID_LOSSES
 
-__all__ = ["LabRun", "LabView", "record_html", "kind_of", "torch_threads", "wants_static"]
+__all__ = ["LabRun", "LabView", "kind_of", "torch_threads", "wants_static"]
 
 ONE_D, IMAGES = ("gaussian", "mixture1d"), ("digits",)
 SCORE_LOSSES = tuple(n for n in LOSSES if n not in SIGMOID_LOSSES)  # D outputs a raw score
@@ -298,6 +293,8 @@ class LabView:
             text = run.readout(x_fake)
             p["ax"].set_title(f"{title}: {text}" if title else text, fontsize=8)
             getattr(self, "_update_" + self.kind)(p, run, x_fake)
+        if self.kind == "2d":
+            self._scale_arrows()
         for ax, r, k, ln in self.lines:
             c = runs[r].curves
             step = len(c["step"])
@@ -321,16 +318,21 @@ class LabView:
             p["heat"].set_clim(lo, hi if hi > lo else lo + 1e-6)
         xf = x_fake.cpu().numpy()
         p["fake"].set_offsets(xf)
-        # G's gradient arrows: every generator loss decreases in D's output, so samples move
-        # along ∇_x D(x) at x = G(z).
+        # G's gradient arrows −∇_x L_G at x = G(z), for the run's own generator loss; scaled in
+        # update() by one factor shared by all panels, so a saturated (minimax) generator's arrows
+        # are visibly shorter than a non-saturating one's beside it.
         x = x_fake[:64].clone().requires_grad_(True)
-        (grad,) = torch.autograd.grad(run.D(x).sum(), x)
-        grad = grad.cpu().numpy()
-        norm = np.linalg.norm(grad, axis=1).max() + 1e-12
-        uv = grad / norm * p["arrow_len"]
+        (grad,) = torch.autograd.grad(LOSSES[run.knobs["loss"]].g_loss(run.D(x).flatten()), x)
+        p["uv"] = -grad.cpu().numpy()
         p["quiver"].set_offsets(xf[:64])
-        p["quiver"].set_UVC(uv[:, 0], uv[:, 1])
         p["manifold"].set_segments(self._manifold(run))
+
+    def _scale_arrows(self):
+        norm = max(np.linalg.norm(p["uv"], axis=1).max() for p in self.panels if "uv" in p) + 1e-12
+        for p in self.panels:
+            if "uv" in p:
+                uv = p.pop("uv") / norm * p["arrow_len"]
+                p["quiver"].set_UVC(uv[:, 0], uv[:, 1])
 
     @torch.no_grad()
     def _manifold(self, run, n_lines=9, n_pts=25):
@@ -367,34 +369,3 @@ class LabView:
         buf = io.BytesIO()
         self.fig.canvas.print_png(buf)
         return buf.getvalue()
-
-
-_STATIC_CACHE, _STATIC_COUNT = {}, {}
-
-
-def record_html(make_runs, key, note="", steps=200, frames=20, fps=6, dpi=72):
-    """`note` + a to_jshtml animation of `make_runs()` trained for `steps` rounds.
-
-    Frame i shows the runs after (i+1)·steps/frames rounds. Deterministic for fixed seeds
-    (CPU): the animation is cached under `key`, and its random element ids are replaced by
-    ids derived from `key` and a per-key counter (unique on a page, stable across builds).
-    """
-    if key not in _STATIC_CACHE:
-        runs = make_runs()
-        view = LabView(runs, dpi=dpi)
-        per = max(1, steps // frames)
-
-        def frame(i):
-            for run in runs:
-                while run.rounds < (i + 1) * per and not run.diverged:
-                    run.round()
-            view.update(runs)
-            return []
-
-        anim = FuncAnimation(view.fig, frame, frames=frames, blit=False, repeat=False)
-        with rc_context({"animation.frame_format": "jpeg"}):     # ~3× smaller than PNG
-            html = offline_controls(anim.to_jshtml(fps=fps, default_mode="once"))
-        _STATIC_CACHE[key] = note + re.sub(r"[0-9a-f]{32}", "{LAB_ID}", html)
-    _STATIC_COUNT[key] = _STATIC_COUNT.get(key, 0) + 1
-    lab_id = hashlib.sha1(f"{key}{_STATIC_COUNT[key]}".encode()).hexdigest()[:32]
-    return _STATIC_CACHE[key].replace("{LAB_ID}", lab_id)

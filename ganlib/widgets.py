@@ -16,8 +16,8 @@ import time
 import ipywidgets as W
 import torch
 
-from ganlib.lab_views import (LabRun, LabView, kind_of, record_html, torch_threads,
-                              wants_static)
+from ganlib.lab_record import record_html
+from ganlib.lab_views import LabRun, LabView, kind_of, torch_threads, wants_static
 from ganlib.losses import SIGMOID_LOSSES
 
 __all__ = ["TrainingLab", "check_knobs", "DEFAULTS", "LOSS_LABELS", "REPO"]

@@ -171,10 +171,10 @@ def test_mimebundle_has_widget_view_and_static_html(lab, monkeypatch):
 
 
 def test_static_html_is_deterministic_animation():
-    from ganlib import lab_views
+    from ganlib import lab_record
     lab = TrainingLab("ring", **SMALL)
     html1 = lab.static_html(steps=8, frames=2)
-    lab_views._STATIC_CACHE.clear(), lab_views._STATIC_COUNT.clear()
+    lab_record._STATIC_CACHE.clear(), lab_record._STATIC_COUNT.clear()
     html2 = TrainingLab("ring", **SMALL).static_html(steps=8, frames=2)
     assert html1 == html2
     assert "Jupyter, Colab or Binder" in html1 and "image/jpeg" in html1 and "mybinder.org" in html1
