@@ -101,15 +101,14 @@ def load_digits_split(test_fraction: float = 0.25, seed: int = 0):
     """
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction={test_fraction!r} must be in (0, 1)")
-    from sklearn.datasets import load_digits
+    from .data import Digits
 
-    digits = load_digits()
-    x = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 8.0 - 1.0  # (1797, 1, 8, 8)
-    y = torch.tensor(digits.target, dtype=torch.long)
+    digits = Digits()
+    x, y = digits.images, digits.labels                                          # (1797, 1, 8, 8)
     rng = np.random.default_rng(seed)
     test_idx = []
     for c in range(10):
-        idx = np.flatnonzero(digits.target == c)
+        idx = np.flatnonzero(y.numpy() == c)
         rng.shuffle(idx)
         test_idx.extend(idx[: int(round(test_fraction * len(idx)))])
     test_mask = np.zeros(len(y), dtype=bool)

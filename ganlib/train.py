@@ -86,7 +86,7 @@ class Trainer:
         self.data = self._resolve_data(data)
         self.latent_dim = getattr(G, "latent_dim", None)
         _check(isinstance(self.latent_dim, int), "G", type(G).__name__, "a generator with .latent_dim")
-        self._d_fn, self._g_fn, _ = _losses.get_loss(cfg.loss)
+        self._d_fn, self._g_fn, self._penalty = _losses.get_loss(cfg.loss)
         self._g_params = [p for p in G.parameters() if p.requires_grad]
         self._d_params = [p for p in D.parameters() if p.requires_grad]
         self.opt_d = self._make_opt(self._d_params, cfg.lr_d, cfg.betas_d or cfg.betas)
@@ -157,11 +157,8 @@ class Trainer:
         cfg = self.config
         loss = self._d_fn(real_logits, fake_logits, *labels) if labels else \
             self._d_fn(real_logits, fake_logits)
-        if cfg.loss == "wgan-gp":
-            loss = loss + cfg.gp_weight * _losses.gradient_penalty(
-                self.D, x_real, x_fake.detach(), generator=self.gen)
-        elif cfg.loss == "dragan":
-            loss = loss + cfg.gp_weight * _losses.dragan_penalty(self.D, x_real, generator=self.gen)
+        if self._penalty is not None:          # wgan-gp, dragan: losses.LOSSES says which
+            loss = loss + cfg.gp_weight * self._penalty(self.D, x_real, x_fake, generator=self.gen)
         if cfg.r1_weight:
             loss = loss + cfg.r1_weight * _losses.r1_penalty(self.D, x_real)
         return loss
