@@ -1,6 +1,54 @@
-"""Helpers shared by the chapter checkers."""
+"""Helpers shared by the chapter checkers.
+
+* :func:`checker` — decorate every ``check_xxx``: a learner's function that still raises
+  ``NotImplementedError`` (the stub a chapter hands out) gets a friendly "not attempted yet"
+  line and the result ``False`` instead of a traceback, so the book executes with every
+  exercise unsolved and no answer shown outside its dropdown.
+* :func:`scalar` — the learner's answer as one float.
+"""
+from __future__ import annotations
+
+import functools
 
 import torch
+
+__all__ = ["checker", "scalar", "NOT_ATTEMPTED"]
+
+#: What a checker prints when the learner's function is still the stub.
+NOT_ATTEMPTED = ("Not attempted yet: write `{name}` in the cell above (replace "
+                 "`raise NotImplementedError`), run that cell, then run this check again.")
+
+
+def _not_implemented(err: BaseException | None) -> bool:
+    """Whether ``err`` or anything in its cause/context chain is a NotImplementedError."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, NotImplementedError):
+            return True
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return False
+
+
+def checker(check):
+    """Wrap ``check(answer, ...)`` so that an unattempted stub is reported, not raised.
+
+    A right answer returns what ``check`` returns (a truthy value, after its success message);
+    a wrong one raises ``AssertionError`` with a hint, as before; an answer that raises
+    ``NotImplementedError`` (directly or through the checker's own error wrapping) prints
+    :data:`NOT_ATTEMPTED` and returns ``False``.
+    """
+    @functools.wraps(check)
+    def wrapper(answer, *args, **kwargs):
+        try:
+            return check(answer, *args, **kwargs)
+        except Exception as err:  # noqa: BLE001  (only NotImplementedError chains are caught)
+            if not _not_implemented(err):
+                raise
+            name = getattr(answer, "__name__", "your function")
+            print(NOT_ATTEMPTED.format(name=name))
+            return False
+    return wrapper
 
 
 def scalar(out) -> float:
