@@ -139,10 +139,25 @@ class Plot1D:
             peak, float(np.max(self.p_data_x)), 1e-6)
         self.ax.set_ylim(0.0, top)
 
+    def _d_on_grid(self, D) -> np.ndarray:
+        """D at the view's grid ``self.x``: a module / callable (logits), or values already
+        computed there (array or tensor of shape (n_points,), shown as given)."""
+        if torch.is_tensor(D) or isinstance(D, (np.ndarray, list, tuple)):
+            d = to_numpy(D).astype(float).reshape(-1)
+            if d.shape != self.x.shape:
+                raise ValueError(f"D has {d.size} values; values of D must be given at the "
+                                 f"view's {len(self.x)} grid points (Plot1D.x)")
+            return d
+        if not callable(D):
+            raise TypeError(f"D={D!r} must be a module, a callable or an array of D values")
+        return d_values(D, torch.as_tensor(self.x, dtype=torch.float32)[:, None],
+                        self.loss).numpy()
+
     # -- public ---------------------------------------------------------------------------------
     def update(self, x_fake=None, D=None, p_g=None, title=None):
-        """Redraw with new fakes G(z) ((n,) or (n, 1)), a new D and/or a new model density
-        ``p_g``; returns the artists (for animations)."""
+        """Redraw with new fakes G(z) ((n,) or (n, 1)), a new D (a module giving logits, or
+        D's values at the grid ``self.x``) and/or a new model density ``p_g``; returns the
+        artists (for animations)."""
         created = False
         peak = 0.0
         if x_fake is not None:
@@ -170,8 +185,7 @@ class Plot1D:
             peak = max(peak, float(np.max(self.p_g_x)))
         self._set_density_top(peak)
         if D is not None:
-            d = d_values(D, torch.as_tensor(self.x, dtype=torch.float32)[:, None],
-                         self.loss).numpy()
+            d = self._d_on_grid(D)
             ax_D = self._twin()
             if self.D_line is None:
                 (self.D_line,) = ax_D.plot(self.x, d, color=COLORS["D"], lw=2,

@@ -341,3 +341,15 @@ def test_style_subplots():
         style.subplots(1, 4, pyplot=False)
     with pytest.raises(ValueError, match="nrows"):
         style.subplots(0, pyplot=False)
+
+
+def test_plot1d_accepts_d_values_on_its_grid():
+    fig, ax = new_ax()
+    view = plots.Plot1D(ax, Gauss1D(), x_range=(-4.0, 5.0), n_points=361, p_g=Gauss1D(1.0))
+    values = torch.linspace(0, 1, 361)
+    view.update(D=values)
+    np.testing.assert_allclose(view.D_line.get_ydata(), values.numpy())
+    with pytest.raises(ValueError, match="361 grid points"):
+        view.update(D=torch.zeros(10))
+    with pytest.raises(TypeError, match="D="):
+        view.update(D="abc")
