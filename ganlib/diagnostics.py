@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 __all__ = ["diagnose"]
 
 from .losses import SIGMOID_LOSSES  # mean D(x), D(G(z)) in a history are probabilities only for these
@@ -49,10 +51,16 @@ def diagnose(history, loss: str = "nonsaturating", window: float = 0.2,
         winning_margin: how close to 0 and 1 the discriminator's outputs must be to count as winning.
         vanishing_ratio: threshold for the generator's gradient norm relative to its maximum.
     """
+    for name, value in (("window", window), ("winning_margin", winning_margin),
+                        ("vanishing_ratio", vanishing_ratio)):
+        if isinstance(value, (bool, str)) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"{name}={value!r} must be a number")
     if not 0 < window <= 1:
         raise ValueError(f"window={window!r} must be in (0, 1]")
     if not 0 < winning_margin < 0.5:
         raise ValueError(f"winning_margin={winning_margin!r} must be in (0, 0.5)")
+    if not 0 < vanishing_ratio < 1:
+        raise ValueError(f"vanishing_ratio={vanishing_ratio!r} must be in (0, 1)")
     get = (lambda name: history[name]) if isinstance(history, dict) else (lambda name: getattr(history, name))
     loss_d, loss_g = list(get("loss_d")), list(get("loss_g"))
     if not loss_d:
