@@ -50,8 +50,9 @@ def to_html(anim, default_mode="loop", close=True):
 # the book, which loads nothing from outside) they would be blank. Unicode glyphs that common fonts
 # carry (DejaVu, Liberation, the system UI fonts) instead, as character references so that the
 # page's encoding does not matter.
-_ICONS = {"fa fa-minus": "&#x2212;", "fa fa-fast-backward": "&#x21e4;", "fa fa-step-backward": "&#x2039;",
-          "fa fa-play fa-flip-horizontal": "&#x25c0;", "fa fa-pause": "&#x2016;", "fa fa-play": "&#x25b6;",
+_ICONS = {"fa fa-minus": "&#x2212;", "fa fa-fast-backward": "&#x21e4;",
+          "fa fa-step-backward": "&#x2039;", "fa fa-play fa-flip-horizontal": "&#x25c0;",
+          "fa fa-pause": "&#x2016;", "fa fa-play": "&#x25b6;",
           "fa fa-step-forward": "&#x203a;", "fa fa-fast-forward": "&#x21e5;", "fa fa-plus": "+"}
 
 

@@ -145,12 +145,14 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
         the squared distance as a float (FID reports this squared value).
     """
     mu1, mu2 = np.atleast_1d(_as_numpy64(mu1, "mu1")), np.atleast_1d(_as_numpy64(mu2, "mu2"))
-    sigma1, sigma2 = np.atleast_2d(_as_numpy64(sigma1, "sigma1")), np.atleast_2d(_as_numpy64(sigma2, "sigma2"))
+    sigma1 = np.atleast_2d(_as_numpy64(sigma1, "sigma1"))
+    sigma2 = np.atleast_2d(_as_numpy64(sigma2, "sigma2"))
     d = mu1.shape[0]
     if mu1.shape != (d,) or mu2.shape != (d,):
         raise ValueError(f"mu1 and mu2 must both have shape (d,), got {mu1.shape} and {mu2.shape}")
     if sigma1.shape != (d, d) or sigma2.shape != (d, d):
-        raise ValueError(f"sigma1 and sigma2 must have shape ({d}, {d}), got {sigma1.shape} and {sigma2.shape}")
+        raise ValueError(f"sigma1 and sigma2 must have shape ({d}, {d}), got {sigma1.shape} "
+                         f"and {sigma2.shape}")
     eps = _number("eps", eps, 0)
     diff = mu1 - mu2
     with warnings.catch_warnings():  # singular products are common (dead ReLU features)
@@ -209,7 +211,8 @@ def inception_score(probs, splits: int = 1, eps: float = 1e-12, return_std: bool
     p = _as_tensor(probs, "probs")
     n = p.shape[0]
     if n == 0 or (p < 0).any() or not torch.allclose(p.sum(1), torch.ones_like(p[:, 0]), atol=1e-3):
-        raise ValueError("probs must be a non-empty (n, K) array of probabilities (rows >= 0 summing to 1)")
+        raise ValueError("probs must be a non-empty (n, K) array of probabilities "
+                         "(rows >= 0 summing to 1)")
     splits = _number("splits", splits, 1, n, integer=True)
     eps = _number("eps", eps, 0)
     scores = []
@@ -322,7 +325,8 @@ def precision_recall(real_f, fake_f, k: int = 3, chunk: int = 1024) -> dict:
     r, f = _as_tensor(real_f, "real_f"), _as_tensor(fake_f, "fake_f")
     f = f.to(r.device)
     if r.shape[1] != f.shape[1]:
-        raise ValueError(f"real_f and fake_f must have the same feature dim, got {r.shape[1]} and {f.shape[1]}")
+        raise ValueError(f"real_f and fake_f must have the same feature dim, got {r.shape[1]} "
+                         f"and {f.shape[1]}")
     k = _number("k", k, 1, min(r.shape[0], f.shape[0]) - 1, integer=True)
     chunk = _number("chunk", chunk, 1, integer=True)
     r_radii = _kth_nn_radius(r, k, chunk)

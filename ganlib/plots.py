@@ -23,7 +23,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ._plot_common import to_numpy as _np
-from .animation import animate, offline_controls, to_html  # re-exported: chapters call plots.to_html
+# re-exported: chapters call plots.to_html
+from .animation import animate, offline_controls, to_html
 from .plot1d import Plot1D, plot_density_1d
 from .plot2d import Plot2D, plot_2d
 from .style import COLORS, FIG_WIDTH, book_style

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 __all__ = [
-    "optimal_discriminator", "dstar_from_densities", "value_at_optimum", "kl_divergence", "js_divergence",
+    "optimal_discriminator", "dstar_from_densities", "value_at_optimum", "kl_divergence",
+    "js_divergence",
     "wasserstein1_1d", "wasserstein1_samples", "wasserstein1_1d_exact", "gaussian_kl",
     "MINIMAX_OPTIMUM",
 ]

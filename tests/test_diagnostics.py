@@ -62,3 +62,10 @@ def test_bad_arguments_are_refused_by_name(kwargs, name):
                    grad_norm_g=[1.0] * 5)
     with pytest.raises((ValueError, TypeError), match=rf"{name}="):
         diagnose(history, **kwargs)
+
+
+def test_unknown_loss_is_refused():
+    history = dict(loss_d=[1.0] * 5, loss_g=[1.0] * 5, d_real=[0.5] * 5, d_fake=[0.5] * 5,
+                   grad_norm_g=[1.0] * 5)
+    with pytest.raises(ValueError, match="loss='bce'"):
+        diagnose(history, loss="bce")

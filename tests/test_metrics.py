@@ -85,14 +85,15 @@ def test_mode_coverage_bad_input():
         mode_coverage(torch.zeros(3, 3), ring_centers(), 0.1)
 
 
-# ----------------------------------------------------------------------------- Fréchet distance / FID
+# ------------------------------------------------------------------------ Fréchet distance / FID
 def test_frechet_distance_matches_reference_numerics():
     rng = np.random.default_rng(0)
     a = rng.normal(size=(300, 12)) @ rng.normal(size=(12, 12))
     b = 0.5 + rng.normal(size=(250, 12)) @ rng.normal(size=(12, 12))
     mu1, mu2 = a.mean(0), b.mean(0)
     s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    ref = np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2) - 2 * np.trace(scipy.linalg.sqrtm(s1 @ s2).real)
+    ref = (np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2)
+           - 2 * np.trace(scipy.linalg.sqrtm(s1 @ s2).real))
     assert frechet_distance(mu1, s1, mu2, s2) == pytest.approx(ref, rel=1e-6)
     assert fid_from_features(a, b) == pytest.approx(ref, rel=1e-6)
     # torch inputs (float32) give the same answer up to float32 rounding of the inputs
@@ -152,7 +153,8 @@ def test_kid_unbiased_mmd_reference():
     x, y = rng.normal(size=(40, 6)), rng.normal(loc=0.3, size=(40, 6))
     k = lambda a, b: (a @ b.T / 6 + 1) ** 3  # noqa: E731
     m = 40
-    ref = ((k(x, x).sum() - np.trace(k(x, x))) + (k(y, y).sum() - np.trace(k(y, y)))) / (m * (m - 1)) \
+    ref = ((k(x, x).sum() - np.trace(k(x, x)))
+           + (k(y, y).sum() - np.trace(k(y, y)))) / (m * (m - 1)) \
         - 2 * k(x, y).mean()
     assert kid(x, y, subsets=1, subset_size=40) == pytest.approx(ref, rel=1e-10)
     # identical distributions: close to zero (unbiased: may be slightly negative)
@@ -214,7 +216,7 @@ def test_digits_inception_score_of_real_digits(clf, digit_sets):
     assert 7.0 < is_real <= 10.0 and is_fake < is_real
 
 
-# ----------------------------------------------------------------------------- torchmetrics agreement
+# ------------------------------------------------------------------------ torchmetrics agreement
 class _Float64Features(torch.nn.Module):
     """The digits features in float64 so torchmetrics' numbers are not float32-rounded."""
     num_features = 64

@@ -14,7 +14,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.quiver import Quiver  # noqa: E402
 
 from ganlib import plots  # noqa: E402
-from ganlib.plots import Plot2D, animate, image_grid, plot_2d, plot_density_1d, plot_history, to_html  # noqa: E402
+from ganlib.plots import (  # noqa: E402
+    Plot2D, animate, image_grid, plot_2d, plot_density_1d, plot_history, to_html,
+)
 
 
 class Gauss1D:
@@ -26,7 +28,8 @@ class Gauss1D:
 
     def pdf(self, x):
         x = torch.as_tensor(x).reshape(-1)
-        return torch.exp(-0.5 * ((x - self.mean) / self.std) ** 2) / (self.std * math.sqrt(2 * math.pi))
+        z = (x - self.mean) / self.std
+        return torch.exp(-0.5 * z**2) / (self.std * math.sqrt(2 * math.pi))
 
     def sample(self, n, generator=None, device=None):
         return self.mean + self.std * torch.randn(n, 1, generator=generator)
@@ -75,9 +78,11 @@ def test_plot_density_1d_all_layers():
     assert len(art["hist"].get_data().values) == 80  # histogram bins
     assert len(art["ax_D"].lines) == 3               # the ½ guide, D(x), D*(x)
     x = art["D_star"].get_xdata()
-    expected = p_data.pdf(torch.tensor(x)) / (p_data.pdf(torch.tensor(x)) + p_g.pdf(torch.tensor(x)))
+    pd, pg = p_data.pdf(torch.tensor(x)), p_g.pdf(torch.tensor(x))
+    expected = pd / (pd + pg)
     np.testing.assert_allclose(art["D_star"].get_ydata(), expected.numpy(), rtol=1e-5, atol=1e-12)
-    np.testing.assert_allclose(art["D"].get_ydata(), torch.sigmoid(2 * torch.tensor(x)).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(art["D"].get_ydata(), torch.sigmoid(2 * torch.tensor(x)).numpy(),
+                               rtol=1e-5)
     assert ax.get_xlim() == (-4.0, 4.0)
 
 
@@ -270,7 +275,8 @@ def test_animate_to_html_with_plot2d():
 
     def update(step):
         seen.append(step)
-        return view.update(x_real, x_real + 0.1 * step, D=LinearD([1.0, -1.0]), G=ShiftG(shift=0.1 * step))
+        return view.update(x_real, x_real + 0.1 * step, D=LinearD([1.0, -1.0]),
+                           G=ShiftG(shift=0.1 * step))
 
     anim = animate(update, 3, fig, interval=50)
     from matplotlib.animation import FuncAnimation
