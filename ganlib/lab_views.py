@@ -246,6 +246,7 @@ class LabView:
                                loss=loss, n_arrows=64, arrow_length=0.06, grid_lines=9,
                                grid_points=25, latent_range=(-r, r), point_size=4,
                                legend_loc="lower left")
+            ax.set_xticks([]), ax.set_yticks([])   # as in GAN Lab; saves a redraw's ticks
         elif self.kind == "1d":
             p["view"] = Plot1D(ax, run.data, x_range=run.x_range, loss=loss, bins=40, kde=True,
                                labels={"p_g": "$p_g$ (KDE)", "hist": "$G(z)$"})
