@@ -196,9 +196,9 @@ class LabView:
     """Figure of one or two runs: the data panel per run plus shared curves, 720 px wide
     (the book's column: FIG_WIDTH · DPI pixels whatever ``dpi``), fonts >= MIN_FONT_PT.
 
-    2D: a :class:`~ganlib.plots.Plot2D` per run (real/fake samples over D's heat map with its
+    2D: a :class:`~ganlib.plot2d.Plot2D` per run (real/fake samples over D's heat map with its
     colour bar, G's gradient arrows for the run's own generator loss, scaled by one norm shared
-    by both panels, and the warped latent grid). 1D: a :class:`~ganlib.plots.Plot1D` per run
+    by both panels, and the warped latent grid). 1D: a :class:`~ganlib.plot1d.Plot1D` per run
     (p_data, a histogram and a KDE of G(z), D(x) and D* from the KDE). Images: a grid from
     fixed z. Curves: both losses, mean D(x) and D(G(z)), ‖∇G‖ (the pinned run dotted); before
     the first step they say so instead of showing empty axes. `update(runs)` moves existing

@@ -1,7 +1,7 @@
 """1D figures: p_data, the generator's samples and density, D(x) and the optimal D*(x).
 
 * :class:`Plot1D` — build once, then :meth:`Plot1D.update` every frame (animations of
-  chapters 2, 3 and 4, and the lab's 1D panel in :mod:`ganlib.lab_views`).
+  chapters 2, 3 and 4, and the lab's 1D panel in ``ganlib.lab_views``).
 * :func:`plot_density_1d` — one static frame (chapters 1 and 3).
 
 Densities on the left axis (y ticks "density"), D on a right axis with ticks 0, ½, 1. The

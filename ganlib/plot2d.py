@@ -3,7 +3,7 @@ real and fake points, the generator's gradient arrows −∇_x L_G at the fakes 
 latent grid G(grid).
 
 * :class:`Plot2D` — build once, then :meth:`Plot2D.update` every frame (chapters 2, 4, 5, 7,
-  and every 2D panel of the training lab, :mod:`ganlib.lab_views`).
+  and every 2D panel of the training lab, ``ganlib.lab_views``).
 * :func:`plot_2d` — one frame.
 
 Colours: :data:`ganlib.style.COLORS` and :data:`ganlib.style.D_CMAP`. Re-exported by
@@ -42,7 +42,7 @@ class Plot2D:
     Build once, then call :meth:`update` every frame: it only sets new data on existing artists
     (``imshow.set_data``, ``scatter.set_offsets``, ``quiver.set_UVC``,
     ``LineCollection.set_segments``), so a redraw of 512 points and a 60×60 heat map is cheap.
-    Chapters 2, 4, 5, 7 and the training lab (:mod:`ganlib.lab_views`).
+    Chapters 2, 4, 5, 7 and the training lab (``ganlib.lab_views``).
 
     Heat map: D(x) = sigmoid(logit) on [0, 1] in :data:`~ganlib.style.D_CMAP` (purple "fake"
     → green "real"), or a critic's raw score f(x) (WGAN-type ``loss``) on a range symmetric
