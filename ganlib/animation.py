@@ -17,7 +17,7 @@ def animate(update_fn, frames, fig=None, interval=100, blit=False, **kwargs):
 
     Args:
         update_fn: called with each frame value (e.g. a step); should update artists in
-            place (e.g. :meth:`ganlib.plots.Plot2D.update`) and may return them.
+            place (e.g. :meth:`ganlib.plot2d.Plot2D.update`) and may return them.
         frames: an int (0..frames−1) or an iterable of frame values.
         fig: the Figure to animate (default: ``plt.gcf()``).
         interval: milliseconds between frames.
