@@ -97,7 +97,9 @@ class Plot1D:
                                       label=self.labels["p_data"], zorder=3)
         self.hist = self.p_g_line = self.ax_D = self.D_line = self.D_star_line = None
         self.p_g_x = None
-        ax.set(xlim=self.x_range, xlabel="x", ylabel="density")
+        spec = ax.get_subplotspec()
+        ax.set(xlim=self.x_range, ylabel="density",
+               xlabel="x" if spec is None or spec.is_last_row() else "")  # stacked: bottom only
         self._set_density_top(0.0)
         if p_g is not None:
             self._set_p_g(density(p_g, torch.as_tensor(self.x)))
