@@ -329,7 +329,8 @@ class LabView:
         p["img"].set_data(imgs.numpy())
 
     def png(self):
-        """The figure as PNG bytes (Agg)."""
+        """The figure as PNG bytes (Agg). zlib level 1: a quarter of a redraw's time less than
+        the default level 6 for a ~25 % larger image (tens of kB, sent locally)."""
         buf = io.BytesIO()
-        self.fig.canvas.print_png(buf)
+        self.fig.canvas.print_png(buf, pil_kwargs={"compress_level": 1})
         return buf.getvalue()
