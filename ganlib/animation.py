@@ -17,7 +17,7 @@ def animate(update_fn, frames, fig=None, interval=100, blit=False, **kwargs):
 
     Args:
         update_fn: called with each frame value (e.g. a step); should update artists in
-            place (e.g. :meth:`ganlib.plots.Plot2D.update`) and may return them.
+            place (e.g. :meth:`ganlib.plot2d.Plot2D.update`) and may return them.
         frames: an int (0..frames−1) or an iterable of frame values.
         fig: the Figure to animate (default: ``plt.gcf()``).
         interval: milliseconds between frames.
@@ -50,8 +50,9 @@ def to_html(anim, default_mode="loop", close=True):
 # the book, which loads nothing from outside) they would be blank. Unicode glyphs that common fonts
 # carry (DejaVu, Liberation, the system UI fonts) instead, as character references so that the
 # page's encoding does not matter.
-_ICONS = {"fa fa-minus": "&#x2212;", "fa fa-fast-backward": "&#x21e4;", "fa fa-step-backward": "&#x2039;",
-          "fa fa-play fa-flip-horizontal": "&#x25c0;", "fa fa-pause": "&#x2016;", "fa fa-play": "&#x25b6;",
+_ICONS = {"fa fa-minus": "&#x2212;", "fa fa-fast-backward": "&#x21e4;",
+          "fa fa-step-backward": "&#x2039;", "fa fa-play fa-flip-horizontal": "&#x25c0;",
+          "fa fa-pause": "&#x2016;", "fa fa-play": "&#x25b6;",
           "fa fa-step-forward": "&#x203a;", "fa fa-fast-forward": "&#x21e5;", "fa fa-plus": "+"}
 
 

@@ -53,21 +53,52 @@ def _pick(weights: torch.Tensor, n: int, generator, device) -> torch.Tensor:
 
 
 def _posint(name, value, minimum=1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+    """``value`` as an int >= ``minimum`` (Python or NumPy integer; bool refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}={value!r} must be an integer >= {minimum}")
+    if value < minimum:
         raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
     return int(value)
 
 
+def _real(name, value) -> float:
+    """``value`` as a finite float (Python, NumPy or 0-d tensor number; bool refused)."""
+    if isinstance(value, (bool, str, bytes)) or not isinstance(
+            value, (int, float, np.number)) and not (torch.is_tensor(value)
+                                                     and value.numel() == 1):
+        raise TypeError(f"{name}={value!r} must be a finite real number")
+    out = float(value)
+    if not math.isfinite(out):
+        raise ValueError(f"{name}={value!r} must be a finite real number (not NaN or inf)")
+    return out
+
+
 def _positive(name, value, allow_zero=False) -> float:
-    if not (0 <= float(value) < math.inf if allow_zero else 0 < float(value) < math.inf):
-        raise ValueError(f"{name}={value!r} must be a finite number > 0 (>= 0 if allowed)")
-    return float(value)
+    """``value`` as a finite float > 0 (>= 0 with ``allow_zero``)."""
+    out = _real(name, value)
+    if out < 0 or (out == 0 and not allow_zero):
+        raise ValueError(f"{name}={value!r} must be a finite number "
+                         + (">= 0" if allow_zero else "> 0"))
+    return out
+
+
+def _finite_tensor(name, values, dtype=torch.float64) -> torch.Tensor:
+    """Array-like of numbers -> tensor; TypeError for non-numbers, ValueError for NaN/inf."""
+    try:
+        t = torch.as_tensor(np.asarray(values.detach().cpu() if torch.is_tensor(values)
+                                       else values, dtype=np.float64), dtype=dtype)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name}={values!r} must be an array of real numbers") from err
+    if not torch.isfinite(t).all():
+        raise ValueError(f"{name}={values!r} must hold finite numbers (no NaN or inf)")
+    return t
 
 
 def _weights(weights, k: int) -> torch.Tensor:
+    """Mixture weights (k non-negative finite numbers, positive sum), normalised to sum 1."""
     if weights is None:
         return torch.full((k,), 1.0 / k, dtype=torch.float64)
-    w = torch.as_tensor(weights, dtype=torch.float64).reshape(-1)
+    w = _finite_tensor("weights", weights).reshape(-1)
     if w.numel() != k or (w < 0).any() or not w.sum() > 0:
         raise ValueError(f"weights={weights!r} must be {k} non-negative numbers, positive sum")
     return w / w.sum()
@@ -101,8 +132,10 @@ class Mixture1D(Distribution):
     dim = 1
 
     def __init__(self, means, stds, weights=None):
-        self.means = torch.as_tensor(means, dtype=torch.float64).reshape(-1)
-        self.stds = torch.as_tensor(stds, dtype=torch.float64).reshape(-1)
+        self.means = _finite_tensor("means", means).reshape(-1)
+        self.stds = _finite_tensor("stds", stds).reshape(-1)
+        if not len(self.means):
+            raise ValueError(f"means={means!r} must hold at least one number")
         if self.stds.numel() == 1:
             self.stds = self.stds.expand(self.means.numel()).clone()
         if len(self.stds) != len(self.means) or not (self.stds > 0).all() or not len(self.stds):
@@ -129,7 +162,7 @@ class Gaussian1D(Mixture1D):
     """
 
     def __init__(self, mean: float = 0.0, std: float = 1.0):
-        self.mean, self.std = float(mean), _positive("std", std)
+        self.mean, self.std = _real("mean", mean), _positive("std", std)
         super().__init__([self.mean], [self.std])
 
     def sample(self, n, generator=None, device=None) -> torch.Tensor:
@@ -148,9 +181,10 @@ class GaussianMixture2D(Distribution):
     dim = 2
 
     def __init__(self, centers, std: float, weights=None):
-        self.centers = torch.as_tensor(centers, dtype=torch.float32)
+        self.centers = _finite_tensor("centers", centers, torch.float32)
         if self.centers.dim() != 2 or self.centers.shape[1] != 2 or len(self.centers) == 0:
-            raise ValueError(f"centers has shape {tuple(self.centers.shape)}; expected (K, 2)")
+            raise ValueError(f"centers= has shape {tuple(self.centers.shape)}; expected (K, 2) "
+                             "with K >= 1")
         self.std = _positive("std", std)
         self.weights = _weights(weights, len(self.centers))
         self.n_modes = len(self.centers)
@@ -160,12 +194,14 @@ class GaussianMixture2D(Distribution):
         """``n_modes`` equal modes at angles 2πk/n_modes on a circle of ``radius``."""
         angle = torch.arange(_posint("n_modes", n_modes), dtype=torch.float64)
         angle = angle * 2 * math.pi / n_modes
+        radius = _positive("radius", radius)
         centers = radius * torch.stack([angle.cos(), angle.sin()], dim=1)  # (K, 2)
         return cls(centers, std)
 
     @classmethod
     def grid(cls, n_per_side: int = 5, spacing: float = 2.0, std: float = 0.05):
-        """``n_per_side`` squared modes on a centred square grid (default centres {-4,-2,0,2,4}²)."""
+        """``n_per_side``² modes on a centred square grid (default centres {-4,-2,0,2,4}²)."""
+        spacing = _positive("spacing", spacing)
         axis = torch.arange(_posint("n_per_side", n_per_side), dtype=torch.float64) * spacing
         axis = axis - axis.mean()  # centred: {-4, -2, 0, 2, 4} for the defaults
         gx, gy = torch.meshgrid(axis, axis, indexing="ij")
@@ -237,10 +273,13 @@ class SineCurves(Distribution):
         self.n_curves = None if n_curves is None else _posint("n_curves", n_curves)
         ranges = dict(amplitude=amplitude, phase=phase, frequency=frequency, t_range=t_range)
         for name, rng in ranges.items():
-            if len(rng) != 2 or float(rng[0]) > float(rng[1]):
+            if isinstance(rng, (str, bytes)) or not hasattr(rng, "__len__") or len(rng) != 2:
+                raise TypeError(f"{name}={rng!r} must be a (low, high) pair of numbers")
+            low, high = _real(name, rng[0]), _real(name, rng[1])
+            if low > high:
                 raise ValueError(f"{name}={rng!r} must be a (low, high) pair with low <= high")
-            setattr(self, name, (float(rng[0]), float(rng[1])))
-        self.t = torch.linspace(float(t_range[0]), float(t_range[1]), n_points)  # (n_points,)
+            setattr(self, name, (low, high))
+        self.t = torch.linspace(*self.t_range, n_points)  # (n_points,)
 
     @classmethod
     def practice(cls, n_curves: int = 10):
@@ -357,7 +396,7 @@ def sampler(dist_or_tensor, batch_size: int, device=None, seed: int | None = Non
 
     _posint("batch_size", batch_size)
     dev = resolve_device(device)
-    seed = int(torch.randint(0, 2**62, (1,))) if seed is None else int(seed)
+    seed = int(torch.randint(0, 2**62, (1,))) if seed is None else _posint("seed", seed, 0)
     gen = torch.Generator(device=dev).manual_seed(seed)
     if isinstance(dist_or_tensor, str):
         dist_or_tensor = get_dataset(dist_or_tensor)
@@ -395,6 +434,6 @@ def get_dataset(name: str, **kw) -> Distribution:
     ``"mixture1d"`` defaults to means (-2, 2), stds (0.5, 0.5).
     Taught in chapter 1, Generative models (and used by every chapter).
     """
-    if name not in _FACTORIES:
+    if not isinstance(name, str) or name not in _FACTORIES:
         raise ValueError(f"name={name!r} is not one of {', '.join(map(repr, DATASETS))}")
     return _FACTORIES[name](**kw)

@@ -99,6 +99,9 @@ def load_digits_split(test_fraction: float = 0.25, seed: int = 0):
     Images (N, 1, 8, 8) float32 scaled from {0..16} to [-1, 1] by x/8 − 1; a stratified
     split with ``test_fraction`` of each class held out (seeded). Nothing is downloaded.
     """
+    if isinstance(test_fraction, (bool, str)) or not isinstance(
+            test_fraction, (int, float, np.number)):
+        raise TypeError(f"test_fraction={test_fraction!r} must be a number in (0, 1)")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction={test_fraction!r} must be in (0, 1)")
     from .data import Digits
@@ -181,7 +184,9 @@ def train_digits_classifier(seed: int = 0, epochs: int = 15, device=None,
     Returns:
         the trained model in eval mode, with ``test_accuracy`` set.
     """
-    if not (isinstance(epochs, int) and epochs >= 1):
-        raise ValueError(f"epochs={epochs!r} must be an integer >= 1")
+    for name, value, low in (("epochs", epochs, 1), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name}={value!r} must be an integer >= {low}")
+    epochs = int(epochs)
     dev = str(torch.device(device)) if device is not None else "cpu"
     return _cached(int(seed), epochs, dev, None if path is None else os.fspath(path))

@@ -32,9 +32,13 @@ METHODS = ("simultaneous", "alternating", "extragradient", "optimistic")
 def _check(method: str, lr: float, n_critic: int = 1) -> None:
     if method not in METHODS:
         raise ValueError(f"method={method!r} is not one of {', '.join(map(repr, METHODS))}")
+    if isinstance(lr, (bool, str)) or not isinstance(lr, (int, float, np.number)):
+        raise TypeError(f"lr={lr!r} must be a positive finite number")
     if not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr={lr!r} must be a positive finite number")
-    if int(n_critic) != n_critic or n_critic < 1:
+    if isinstance(n_critic, bool) or not isinstance(n_critic, (int, np.integer, float)):
+        raise TypeError(f"n_critic={n_critic!r} must be a positive integer")
+    if not np.isfinite(n_critic) or int(n_critic) != n_critic or n_critic < 1:
         raise ValueError(f"n_critic={n_critic!r} must be a positive integer")
 
 

@@ -2,8 +2,10 @@
 
 `LabRun` wraps one `ganlib.train.Trainer` with the curves the lab plots; `LabView` draws one or
 two runs into a matplotlib figure (Agg, no pyplot, no ipympl) whose artists are created once and
-only updated afterwards, so a redraw costs one PNG encode. The static book's recording is
-`ganlib.lab_record`; the widget is `ganlib.widgets`."""
+only updated afterwards, so a redraw costs one PNG encode. Its data panels are the book's own
+views, `ganlib.plots.Plot2D` and `ganlib.plots.Plot1D`, so the lab and the chapters share one
+style (`ganlib.style`). The static book's recording is `ganlib.lab_record`; the widget is
+`ganlib.widgets`."""
 from __future__ import annotations
 
 import contextlib
@@ -15,16 +17,16 @@ import sys
 import numpy as np
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .losses import LOSSES, SIGMOID_LOSSES
+from .plot1d import Plot1D
+from .plot2d import Plot2D
+from .style import COLORS, FIG_WIDTH, DPI, MIN_FONT_PT, book_style
 
 __all__ = ["LabRun", "LabView", "kind_of", "torch_threads", "wants_static"]
 
 ONE_D, IMAGES = ("gaussian", "mixture1d"), ("digits",)
-SCORE_LOSSES = tuple(n for n in LOSSES if n not in SIGMOID_LOSSES)  # D outputs a raw score
 
 
 def kind_of(dataset):
@@ -190,79 +192,66 @@ class LabRun:
         return self._x_range
 
 
-def _kde(x, grid):
-    """Gaussian KDE of 1D samples x (n,) on grid (m,) with Silverman's bandwidth."""
-    bw = 1.06 * x.std().clamp_min(1e-3) * len(x) ** -0.2
-    u = (grid[:, None] - x[None, :]) / bw                                     # (m, n)
-    return torch.exp(-0.5 * u ** 2).mean(1) / (bw * math.sqrt(2 * math.pi))
-
-
 class LabView:
-    """Figure of one or two runs: the data panel per run plus shared curves.
+    """Figure of one or two runs: the data panel per run plus shared curves, 720 px wide
+    (the book's column: FIG_WIDTH · DPI pixels whatever ``dpi``), fonts >= MIN_FONT_PT.
 
-    2D: real/fake samples over D's heat map, G's gradient arrows and warped latent grid.
-    1D: p_data, p_G (KDE), D(x) and D*(x). Images: a grid from fixed z.
-    Curves: both losses, mean D(x) and D(G(z)), ‖∇G‖. `update(runs)` moves existing artists
-    only; `png()` renders the figure (Agg) to PNG bytes.
+    2D: a :class:`~ganlib.plot2d.Plot2D` per run (real/fake samples over D's heat map with its
+    colour bar, G's gradient arrows for the run's own generator loss, scaled by one norm shared
+    by both panels, and the warped latent grid). 1D: a :class:`~ganlib.plot1d.Plot1D` per run
+    (p_data, a histogram and a KDE of G(z), D(x) and D* from the KDE). Images: a grid from
+    fixed z. Curves: both losses, mean D(x) and D(G(z)), ‖∇G‖ (the pinned run dotted); before
+    the first step they say so instead of showing empty axes. `update(runs)` moves existing
+    artists only; `png()` renders the figure (Agg) to PNG bytes.
     """
+
+    WIDTH_PX = FIG_WIDTH * DPI
 
     def __init__(self, runs, dpi=72, titles=None):
         self.kind = runs[0].kind
         self.dpi = dpi
         n = len(runs)
-        self.fig = Figure(figsize=(4.2 * n + 3.6, 4.0), dpi=dpi)
-        FigureCanvasAgg(self.fig)
-        gs = self.fig.add_gridspec(3, n + 1, width_ratios=[1.0] * n + [0.85],
-                                   left=0.04, right=0.98, bottom=0.1, top=0.9,
-                                   wspace=0.22, hspace=0.55)
-        self.main = [self.fig.add_subplot(gs[:, i]) for i in range(n)]
-        self.curve_axes = [self.fig.add_subplot(gs[0, n])]
-        self.curve_axes += [self.fig.add_subplot(gs[r, n], sharex=self.curve_axes[0])
-                            for r in (1, 2)]
-        self.titles = titles or ([""] if n == 1 else ["pinned", "current"])
-        self.panels = [self._make_panel(ax, run) for ax, run in zip(self.main, runs)]
-        self._make_curves(n)
+        height_px = 400 if n == 1 else 640
+        with book_style():
+            self.fig = Figure(figsize=(self.WIDTH_PX / dpi, height_px / dpi), dpi=dpi)
+            FigureCanvasAgg(self.fig)
+            if n == 1:   # data panel | three curves stacked
+                gs = self.fig.add_gridspec(3, 2, width_ratios=[1.45, 1.0], left=0.07,
+                                           right=0.98, bottom=0.12, top=0.92, wspace=0.3,
+                                           hspace=0.5)
+                self.main = [self.fig.add_subplot(gs[:, 0])]
+                curve_specs = [gs[r, 1] for r in range(3)]
+            else:        # the two data panels side by side, the three curves below
+                gs = self.fig.add_gridspec(2, 6, height_ratios=[2.3, 1.0], left=0.07,
+                                           right=0.92, bottom=0.09, top=0.95, wspace=1.6,
+                                           hspace=0.3)
+                self.main = [self.fig.add_subplot(gs[0, 3 * i:3 * i + 3]) for i in range(n)]
+                curve_specs = [gs[1, 2 * c:2 * c + 2] for c in range(3)]
+            self.curve_axes = [self.fig.add_subplot(spec) for spec in curve_specs]
+            self.titles = titles or ([""] if n == 1 else ["pinned", "current"])
+            self.panels = [self._make_panel(ax, run) for ax, run in zip(self.main, runs)]
+            self._make_curves(n)
         self.n_draws = 0
 
     # -- construction ------------------------------------------------------------------------
     def _make_panel(self, ax, run):
-        ax.set_xticks([]), ax.set_yticks([])
         p = {"ax": ax}
-        g = torch.Generator().manual_seed(1)
+        loss = run.knobs["loss"]
         if self.kind == "2d":
-            x_real = run.data.sample(512, generator=g).cpu().numpy()
-            lim = 1.2 * float(np.abs(x_real).max())
-            ax.set_xlim(-lim, lim), ax.set_ylim(-lim, lim), ax.set_aspect("equal")
-            s = np.linspace(-lim, lim, 40)
-            gx, gy = np.meshgrid(s, s)
-            p["grid"] = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
-            p["heat"] = ax.imshow(np.zeros((40, 40)), extent=(-lim, lim, -lim, lim),
-                                  origin="lower", cmap="RdBu_r", alpha=0.55, vmin=0, vmax=1)
-            ax.scatter(x_real[:, 0], x_real[:, 1], s=4, c="tab:green", label="real x")
-            p["fake"] = ax.scatter([], [], s=4, c="tab:purple", label="G(z)")
-            p["quiver"] = ax.quiver(np.zeros(64), np.zeros(64), np.zeros(64), np.zeros(64),
-                                    angles="xy", scale_units="xy", scale=1.0, width=0.004,
-                                    color="k", alpha=0.7)
-            p["arrow_len"] = 0.12 * lim
-            p["manifold"] = LineCollection([], colors="0.3", linewidths=0.5, alpha=0.6)
-            ax.add_collection(p["manifold"])
-            ax.legend(loc="lower left", fontsize=7, markerscale=2, framealpha=0.6)
+            g = torch.Generator().manual_seed(1)
+            p["x_real"] = run.data.sample(512, generator=g).cpu()
+            lim = 1.2 * float(p["x_real"].abs().max())
+            r = 1.0 if run.config.prior == "uniform" else 2.0   # latent grid spans the prior
+            p["view"] = Plot2D(ax, x_range=(-lim, lim), y_range=(-lim, lim), resolution=40,
+                               loss=loss, n_arrows=64, arrow_length=0.06, grid_lines=9,
+                               grid_points=25, latent_range=(-r, r), point_size=4,
+                               legend_loc="lower left")
+            ax.set_xticks([]), ax.set_yticks([])   # as in GAN Lab; saves a redraw's ticks
         elif self.kind == "1d":
-            lo, hi = run.x_range
-            t = torch.linspace(lo, hi, 300)
-            p["t"] = t
-            p_data = run.data.pdf(t.unsqueeze(1)).flatten()
-            p["p_data"] = p_data
-            ax.set_xticks(np.round(np.linspace(lo, hi, 5), 1))
-            ax.plot(t, p_data, c="tab:green", label="p_data")
-            (p["p_g"],) = ax.plot(t, np.zeros(300), c="tab:purple", label="p_G")
-            ax.set_ylim(0, 1.6 * float(p_data.max())), ax.set_xlim(lo, hi)
-            ax2 = ax.twinx()
-            ax2.set_ylim(-0.02, 1.02), ax2.tick_params(labelsize=7)
-            (p["d"],) = ax2.plot(t, np.zeros(300), c="tab:blue", label="D(x)")
-            (p["d_star"],) = ax2.plot(t, np.zeros(300), c="tab:blue", ls="--", label="D*(x)")
-            ax.legend(loc="upper left", fontsize=7), ax2.legend(loc="upper right", fontsize=7)
+            p["view"] = Plot1D(ax, run.data, x_range=run.x_range, loss=loss, bins=40, kde=True,
+                               labels={"p_g": "$p_g$ (KDE)", "hist": "$G(z)$"})
         else:
+            ax.set_xticks([]), ax.set_yticks([])
             p["img"] = ax.imshow(np.zeros((64, 64)), cmap="gray", vmin=-1, vmax=1)
         return p
 
@@ -270,102 +259,78 @@ class LabView:
         names = [("loss_d", "loss_g"), ("d_real", "d_fake"), ("grad_norm_g",)]
         labels = {"loss_d": "loss D", "loss_g": "loss G", "d_real": "D(x)",
                   "d_fake": "D(G(z))", "grad_norm_g": "‖∇G‖"}
-        colors = {"loss_d": "tab:blue", "loss_g": "tab:purple", "d_real": "tab:green",
-                  "d_fake": "tab:red", "grad_norm_g": "k"}
         self.lines = []
+        self.placeholders = []
         for ax, keys in zip(self.curve_axes, names):
-            ax.tick_params(labelsize=7, labelbottom=ax is self.curve_axes[-1])
             ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
             ax.yaxis.set_major_locator(MaxNLocator(3))
             for r in range(n):
                 for k in keys:
-                    (ln,) = ax.plot([], [], c=colors[k], lw=1, ls="-" if r == n - 1 else ":",
+                    (ln,) = ax.plot([], [], c=COLORS[k if k != "grad_norm_g" else "grad"],
+                                    lw=1.2, ls="-" if r == n - 1 else ":",
                                     label=labels[k] if r == n - 1 else None)
                     self.lines.append((ax, r, k, ln))
-            ax.legend(fontsize=6, loc="upper right", ncol=2, frameon=False)
-        self.curve_axes[-1].set_xlabel("G steps", fontsize=7)
+            ax.legend(loc="upper right", ncols=2, frameon=False, handlelength=1.2,
+                      borderaxespad=0.1, columnspacing=0.8)
+            self.placeholders.append(ax.text(0.5, 0.45, "no steps yet", ha="center",
+                                             va="center", color="0.5",
+                                             transform=ax.transAxes))
+            ax.set(xlim=(0, 10), ylim=(0, 1))
+        for ax in (self.curve_axes if n > 1 else self.curve_axes[-1:]):
+            ax.set_xlabel("G steps")
+        if n == 1:
+            for ax in self.curve_axes[:-1]:
+                ax.tick_params(labelbottom=False)
 
     # -- updates -----------------------------------------------------------------------------
     def update(self, runs):
         """Move every artist to the runs' current state (no new artists)."""
-        for p, run, title in zip(self.panels, runs, self.titles):
-            x_fake = run.fakes(64 if self.kind == "images" else 512)
-            text = run.readout(x_fake)
-            p["ax"].set_title(f"{title}: {text}" if title else text, fontsize=8)
-            getattr(self, "_update_" + self.kind)(p, run, x_fake)
-        if self.kind == "2d":
-            self._scale_arrows()
-        for ax, r, k, ln in self.lines:
-            c = runs[r].curves
-            step = len(c["step"])
-            stride = max(1, step // 1500)
-            ln.set_data(c["step"][::stride], c[k][::stride])
-        for ax in self.curve_axes:
-            ax.relim(), ax.autoscale_view()
+        with book_style():
+            for p, run, title in zip(self.panels, runs, self.titles):
+                x_fake = run.fakes(64 if self.kind == "images" else 512)
+                text = run.readout(x_fake)
+                text = f"{title}: {text}" if title else text
+                if self.kind == "2d":
+                    p["view"].update(p["x_real"], x_fake.cpu(), D=run.D, G=run.G)
+                elif self.kind == "1d":
+                    p["view"].update(x_fake.cpu(), D=run.D)
+                else:
+                    self._update_images(p, x_fake)
+                p["ax"].set_title(text, fontsize=MIN_FONT_PT)
+            if self.kind == "2d":   # one arrow scale for all panels: saturation shows
+                norm = max(p["view"].arrow_max for p in self.panels)
+                for p in self.panels:
+                    p["view"].rescale_arrows(norm)
+            self._update_curves(runs)
         self.n_draws += 1
 
-    def _d_out(self, run, x):
-        out = run.D(x).flatten()
-        return out if run.knobs["loss"] in SCORE_LOSSES else torch.sigmoid(out)
+    def _update_curves(self, runs):
+        for ax, r, k, ln in self.lines:
+            c = runs[r].curves
+            stride = max(1, len(c["step"]) // 1500)
+            ln.set_data(c["step"][::stride], c[k][::stride])
+        for ax, text in zip(self.curve_axes, self.placeholders):
+            ys = [np.asarray(ln.get_ydata(), dtype=float) for a, _, _, ln in self.lines
+                  if a is ax]
+            ys = np.concatenate(ys) if ys else np.zeros(0)
+            ys = ys[np.isfinite(ys)]
+            text.set_visible(len(ys) == 0)
+            if len(ys) == 0:               # no step yet: a labelled empty panel, not ±0.04
+                ax.set(xlim=(0, 10), ylim=(0, 1))
+                continue
+            last = max(max((ln.get_xdata()[-1] for a, _, _, ln in self.lines
+                            if a is ax and len(ln.get_xdata())), default=1), 1)
+            lo, hi = float(ys.min()), float(ys.max())
+            pad = max(0.08 * (hi - lo), 0.05 * max(abs(hi), abs(lo), 1e-3))
+            ax.set(xlim=(0, max(10, last)), ylim=(lo - pad, hi + 2.2 * pad))
 
-    def _update_2d(self, p, run, x_fake):
-        dev = run.device
-        with torch.no_grad():
-            h = self._d_out(run, p["grid"].to(dev)).cpu().reshape(40, 40).numpy()
-        p["heat"].set_data(h)
-        if run.knobs["loss"] in SCORE_LOSSES:
-            lo, hi = np.percentile(h, [2, 98])
-            p["heat"].set_clim(lo, hi if hi > lo else lo + 1e-6)
-        xf = x_fake.cpu().numpy()
-        p["fake"].set_offsets(xf)
-        # G's gradient arrows −∇_x L_G at x = G(z), for the run's own generator loss; scaled in
-        # update() by one factor shared by all panels, so a saturated (minimax) generator's arrows
-        # are visibly shorter than a non-saturating one's beside it.
-        x = x_fake[:64].clone().requires_grad_(True)
-        (grad,) = torch.autograd.grad(LOSSES[run.knobs["loss"]].g_loss(run.D(x).flatten()), x)
-        p["uv"] = -grad.cpu().numpy()
-        p["quiver"].set_offsets(xf[:64])
-        p["manifold"].set_segments(self._manifold(run))
-
-    def _scale_arrows(self):
-        norm = max(np.linalg.norm(p["uv"], axis=1).max() for p in self.panels if "uv" in p) + 1e-12
-        for p in self.panels:
-            if "uv" in p:
-                uv = p.pop("uv") / norm * p["arrow_len"]
-                p["quiver"].set_UVC(uv[:, 0], uv[:, 1])
-
-    @torch.no_grad()
-    def _manifold(self, run, n_lines=9, n_pts=25):
-        """G applied to a grid of lines in the first two latent coordinates (others 0)."""
-        r = 1.0 if run.config.prior == "uniform" else 2.0
-        s = torch.linspace(-r, r, n_pts)
-        c = torch.linspace(-r, r, n_lines)
-        latent = run.G.latent_dim
-        z = torch.zeros(2, n_lines, n_pts, latent)
-        z[0, :, :, 0] = s[None, :]
-        z[0, :, :, min(1, latent - 1)] = c[:, None]
-        z[1, :, :, 0] = c[:, None]
-        z[1, :, :, min(1, latent - 1)] = s[None, :]
-        x = run.G(z.reshape(-1, latent).to(run.device)).cpu().reshape(2 * n_lines, n_pts, 2)
-        return list(x.numpy())
-
-    def _update_1d(self, p, run, x_fake):
-        t = p["t"]
-        p_g = _kde(x_fake.cpu().flatten(), t)
-        p["p_g"].set_ydata(p_g.numpy())
-        with torch.no_grad():
-            d = self._d_out(run, t.unsqueeze(1).to(run.device)).cpu()
-        if run.knobs["loss"] in SCORE_LOSSES:      # raw critic score: rescale to [0, 1]
-            d = (d - d.min()) / (d.max() - d.min() + 1e-12)
-        p["d"].set_ydata(d.numpy())
-        p["d_star"].set_ydata((p["p_data"] / (p["p_data"] + p_g + 1e-12)).numpy())
-
-    def _update_images(self, p, run, x_fake):
+    def _update_images(self, p, x_fake):
         imgs = x_fake[:64].cpu().reshape(8, 8, 8, 8).permute(0, 2, 1, 3).reshape(64, 64)
         p["img"].set_data(imgs.numpy())
 
     def png(self):
-        """The figure as PNG bytes (Agg)."""
+        """The figure as PNG bytes (Agg). zlib level 1: a quarter of a redraw's time less than
+        the default level 6 for a ~25 % larger image (tens of kB, sent locally)."""
         buf = io.BytesIO()
-        self.fig.canvas.print_png(buf)
+        self.fig.canvas.print_png(buf, pil_kwargs={"compress_level": 1})
         return buf.getvalue()

@@ -31,8 +31,13 @@ __all__ = [
 
 def _as_tensor(x, name: str, ndim: int = 2) -> torch.Tensor:
     """Array-like -> float64 tensor with ``ndim`` dims (keeps a tensor's device)."""
-    t = x.detach() if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
-    t = t.to(torch.float64)
+    try:
+        t = x.detach() if isinstance(x, torch.Tensor) else torch.as_tensor(
+            np.asarray(x, dtype=np.float64))
+        t = t.to(torch.float64)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"{name} must be an array of real numbers, got "
+                        f"{type(x).__name__}") from err
     if ndim == 2 and t.dim() == 1:
         t = t.unsqueeze(1)  # (n,) -> (n, 1)
     if t.dim() != ndim:
@@ -42,10 +47,37 @@ def _as_tensor(x, name: str, ndim: int = 2) -> torch.Tensor:
     return t
 
 
+def _number(name: str, value, low=None, high=None, low_open=False, integer=False) -> float:
+    """Check a scalar argument: TypeError for a non-number (bool, str, None), ValueError for
+    NaN/inf or a value outside [low, high] (``low_open``: (low, high]); returns a float (an int
+    with ``integer``). NumPy scalars and 0-d tensors are accepted."""
+    kind = "an integer" if integer else "a finite number"
+    ok_types = (int, np.integer) if integer else (int, float, np.number)
+    if torch.is_tensor(value) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, ok_types):
+        if not (integer and isinstance(value, (float, np.floating)) and float(value).is_integer()):
+            raise TypeError(f"{name}={value!r} must be {kind}")
+    v = float(value)
+    bounds = ""
+    if low is not None:
+        bounds += f" {'>' if low_open else '>='} {low:g}"
+    if high is not None:
+        bounds += (" and" if bounds else "") + f" <= {high:g}"
+    if (not np.isfinite(v) or (low is not None and (v <= low if low_open else v < low))
+            or (high is not None and v > high)):
+        raise ValueError(f"{name}={value!r} must be {kind}{bounds}")
+    return int(v) if integer else v
+
+
 def _as_numpy64(x, name: str) -> np.ndarray:
     if isinstance(x, torch.Tensor):
         x = x.detach().cpu().numpy()
-    a = np.asarray(x, dtype=np.float64)
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of real numbers, got "
+                        f"{type(x).__name__}") from err
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} contains NaN or inf")
     return a
@@ -80,12 +112,9 @@ def mode_coverage(samples, centers, std: float, n_sigma: float = 3.0, min_count:
         raise ValueError(f"samples have dim {x.shape[1]} but centers have dim {c.shape[1]}")
     if x.shape[0] == 0 or c.shape[0] == 0:
         raise ValueError("samples and centers must be non-empty")
-    if not float(std) > 0:
-        raise ValueError(f"std={std!r} must be > 0")
-    if not float(n_sigma) > 0:
-        raise ValueError(f"n_sigma={n_sigma!r} must be > 0")
-    if not (int(min_count) == min_count and min_count >= 1):
-        raise ValueError(f"min_count={min_count!r} must be an integer >= 1")
+    std = _number("std", std, 0, low_open=True)
+    n_sigma = _number("n_sigma", n_sigma, 0, low_open=True)
+    min_count = _number("min_count", min_count, 1, integer=True)
     dist = torch.cdist(x, c)                                  # (n, K)
     d_min, nearest = dist.min(dim=1)                          # (n,), (n,)
     good = d_min <= n_sigma * float(std)                      # (n,) bool
@@ -116,12 +145,15 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
         the squared distance as a float (FID reports this squared value).
     """
     mu1, mu2 = np.atleast_1d(_as_numpy64(mu1, "mu1")), np.atleast_1d(_as_numpy64(mu2, "mu2"))
-    sigma1, sigma2 = np.atleast_2d(_as_numpy64(sigma1, "sigma1")), np.atleast_2d(_as_numpy64(sigma2, "sigma2"))
+    sigma1 = np.atleast_2d(_as_numpy64(sigma1, "sigma1"))
+    sigma2 = np.atleast_2d(_as_numpy64(sigma2, "sigma2"))
     d = mu1.shape[0]
     if mu1.shape != (d,) or mu2.shape != (d,):
         raise ValueError(f"mu1 and mu2 must both have shape (d,), got {mu1.shape} and {mu2.shape}")
     if sigma1.shape != (d, d) or sigma2.shape != (d, d):
-        raise ValueError(f"sigma1 and sigma2 must have shape ({d}, {d}), got {sigma1.shape} and {sigma2.shape}")
+        raise ValueError(f"sigma1 and sigma2 must have shape ({d}, {d}), got {sigma1.shape} "
+                         f"and {sigma2.shape}")
+    eps = _number("eps", eps, 0)
     diff = mu1 - mu2
     with warnings.catch_warnings():  # singular products are common (dead ReLU features)
         warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
@@ -179,9 +211,10 @@ def inception_score(probs, splits: int = 1, eps: float = 1e-12, return_std: bool
     p = _as_tensor(probs, "probs")
     n = p.shape[0]
     if n == 0 or (p < 0).any() or not torch.allclose(p.sum(1), torch.ones_like(p[:, 0]), atol=1e-3):
-        raise ValueError("probs must be a non-empty (n, K) array of probabilities (rows >= 0 summing to 1)")
-    if not (int(splits) == splits and 1 <= splits <= n):
-        raise ValueError(f"splits={splits!r} must be an integer in [1, n={n}]")
+        raise ValueError("probs must be a non-empty (n, K) array of probabilities "
+                         "(rows >= 0 summing to 1)")
+    splits = _number("splits", splits, 1, n, integer=True)
+    eps = _number("eps", eps, 0)
     scores = []
     for chunk in torch.tensor_split(p, int(splits)):
         py = chunk.mean(0, keepdim=True)                                     # (1, K)
@@ -204,7 +237,7 @@ def _poly_mmd2_unbiased(x: torch.Tensor, y: torch.Tensor, degree: int, gamma: fl
     return (sum_xx + sum_yy) / (m * (m - 1)) - 2.0 * k_xy.sum() / m**2
 
 
-def kid(f_real, f_fake, subsets: int = 100, subset_size: int | None = 1000, degree: int = 3,
+def kid(f_real, f_fake, subsets: int = 100, subset_size: int | None = None, degree: int = 3,
         gamma: float | None = None, coef: float = 1.0, generator: torch.Generator | None = None,
         return_std: bool = False):
     """Kernel Inception Distance: unbiased MMD² with a polynomial kernel (Chapter 6).
@@ -221,8 +254,10 @@ def kid(f_real, f_fake, subsets: int = 100, subset_size: int | None = 1000, degr
     Args:
         f_real: (n, d) real features; f_fake: (m, d) fake features.
         subsets: number of random subsets (≥ 1).
-        subset_size: samples per subset, 2 ≤ subset_size ≤ min(n, m); None → min(n, m, 1000).
-        degree, gamma, coef: kernel parameters.
+        subset_size: samples per subset, 2 ≤ subset_size ≤ min(n, m); None (default) →
+            min(n, m, 1000), torchmetrics' 1000 clamped to the sets (so small sets work).
+        degree: integer ≥ 1. gamma: > 0 (None → 1/d). coef: ≥ 0 (a negative offset or an
+            odd degree with negative gamma would not give a positive-definite kernel).
         generator: optional ``torch.Generator`` (CPU) for the subsets.
         return_std: also return the (population) std over subsets, like torchmetrics.
     Returns:
@@ -231,22 +266,23 @@ def kid(f_real, f_fake, subsets: int = 100, subset_size: int | None = 1000, degr
     x, y = _as_tensor(f_real, "f_real"), _as_tensor(f_fake, "f_fake")
     y = y.to(x.device)
     if x.shape[1] != y.shape[1]:
-        raise ValueError(f"f_real and f_fake must have the same feature dim, got {x.shape[1]} and {y.shape[1]}")
+        raise ValueError(f"f_real and f_fake must have the same feature dim, got {x.shape[1]} "
+                         f"and {y.shape[1]}")
     n, m = x.shape[0], y.shape[0]
-    if subset_size is None:
+    if min(n, m) < 2:
+        raise ValueError(f"f_real and f_fake need at least 2 samples each, got {n} and {m}")
+    if subset_size is None:   # the default: as large as both sets allow, at most 1000
         subset_size = min(n, m, 1000)
-    if not (int(subset_size) == subset_size and 2 <= subset_size <= min(n, m)):
-        raise ValueError(f"subset_size={subset_size!r} must be an integer in [2, min(n, m)={min(n, m)}]")
-    if not (int(subsets) == subsets and subsets >= 1):
-        raise ValueError(f"subsets={subsets!r} must be an integer >= 1")
-    if not (int(degree) == degree and degree >= 1):
-        raise ValueError(f"degree={degree!r} must be an integer >= 1")
-    gamma = 1.0 / x.shape[1] if gamma is None else float(gamma)
+    subset_size = _number("subset_size", subset_size, 2, min(n, m), integer=True)
+    subsets = _number("subsets", subsets, 1, integer=True)
+    degree = _number("degree", degree, 1, integer=True)
+    gamma = 1.0 / x.shape[1] if gamma is None else _number("gamma", gamma, 0, low_open=True)
+    coef = _number("coef", coef, 0)
     scores = []
-    for _ in range(int(subsets)):
+    for _ in range(subsets):
         xi = x[torch.randperm(n, generator=generator)[:subset_size].to(x.device)]
         yi = y[torch.randperm(m, generator=generator)[:subset_size].to(x.device)]
-        scores.append(_poly_mmd2_unbiased(xi, yi, int(degree), gamma, float(coef)))
+        scores.append(_poly_mmd2_unbiased(xi, yi, degree, gamma, coef))
     s = torch.stack(scores)
     mean, std = float(s.mean()), float(s.std(unbiased=False))
     return (mean, std) if return_std else mean
@@ -289,11 +325,12 @@ def precision_recall(real_f, fake_f, k: int = 3, chunk: int = 1024) -> dict:
     r, f = _as_tensor(real_f, "real_f"), _as_tensor(fake_f, "fake_f")
     f = f.to(r.device)
     if r.shape[1] != f.shape[1]:
-        raise ValueError(f"real_f and fake_f must have the same feature dim, got {r.shape[1]} and {f.shape[1]}")
-    if not (int(k) == k and 1 <= k < min(r.shape[0], f.shape[0])):
-        raise ValueError(f"k={k!r} must be an integer in [1, min(n, m) - 1]")
-    r_radii = _kth_nn_radius(r, int(k), chunk)
-    f_radii = _kth_nn_radius(f, int(k), chunk)
+        raise ValueError(f"real_f and fake_f must have the same feature dim, got {r.shape[1]} "
+                         f"and {f.shape[1]}")
+    k = _number("k", k, 1, min(r.shape[0], f.shape[0]) - 1, integer=True)
+    chunk = _number("chunk", chunk, 1, integer=True)
+    r_radii = _kth_nn_radius(r, k, chunk)
+    f_radii = _kth_nn_radius(f, k, chunk)
     precision = _in_manifold(f, r, r_radii, chunk).double().mean()
     recall = _in_manifold(r, f, f_radii, chunk).double().mean()
     return dict(precision=float(precision), recall=float(recall))

@@ -11,6 +11,7 @@ Convolutional GANs" (DCGAN); Miyato et al. 2018, "Spectral Normalization for GAN
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -30,9 +31,9 @@ def _choice(name: str, value, allowed):
 
 
 def _posint(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name}={value!r} must be a positive integer")
-    return value
+    return int(value)
 
 
 def _maybe_sn(layer: nn.Module, spectral_norm: bool) -> nn.Module:

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 __all__ = [
-    "optimal_discriminator", "value_at_optimum", "kl_divergence", "js_divergence",
+    "optimal_discriminator", "dstar_from_densities", "value_at_optimum", "kl_divergence",
+    "js_divergence",
     "wasserstein1_1d", "wasserstein1_samples", "wasserstein1_1d_exact", "gaussian_kl",
     "MINIMAX_OPTIMUM",
 ]
@@ -45,29 +46,82 @@ def _density(p):
     return f
 
 
+def _finite(name, value) -> float:
+    if isinstance(value, (bool, str, bytes)) or value is None:
+        raise TypeError(f"{name}={value!r} must be a finite number")
+    try:
+        out = float(value)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name}={value!r} must be a finite number") from err
+    if not math.isfinite(out):
+        raise ValueError(f"{name}={value!r} must be a finite number (not NaN or inf)")
+    return out
+
+
 def _grid(lo, hi, n) -> np.ndarray:
-    if not (math.isfinite(float(lo)) and math.isfinite(float(hi)) and float(lo) < float(hi)):
+    lo, hi = _finite("lo", lo), _finite("hi", hi)
+    if not lo < hi:
         raise ValueError(f"lo={lo!r}, hi={hi!r} must be finite with lo < hi")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 3:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"n={n!r} must be an integer >= 3")
+    if n < 3:
         raise ValueError(f"n={n!r} must be an integer >= 3")
-    return np.linspace(float(lo), float(hi), n)
+    return np.linspace(lo, hi, int(n))
+
+
+def dstar_from_densities(p_data_x, p_g_x):
+    """D* = p_data / (p_data + p_g) from the two densities at the same points (arrays or
+    tensors of one shape; same kind out). Where both densities vanish D* is ½.
+
+    The convention: outside both supports D never influences V(D, G), so D* is arbitrary
+    there; ½ ("cannot tell") is the value D* takes where p_data = p_g, the limit of the ratio
+    when both densities shrink together, and keeps D*(x) for (p_data, p_g) equal to
+    1 − D*(x) for the swapped pair. Every figure (``plots``, the lab) uses this function.
+    Taught in chapter 3, The optimal discriminator.
+    """
+    if torch.is_tensor(p_data_x) or torch.is_tensor(p_g_x):
+        a, b = torch.as_tensor(p_data_x), torch.as_tensor(p_g_x)
+        total = a + b
+        return torch.where(total > 0, a / torch.where(total > 0, total, 1.0),
+                           torch.full_like(total, 0.5))
+    a, b = np.asarray(p_data_x, dtype=np.float64), np.asarray(p_g_x, dtype=np.float64)
+    total = a + b
+    return np.where(total > 0, a / np.where(total > 0, total, 1.0), 0.5)
 
 
 def optimal_discriminator(p_data, p_g, x):
     """Optimal discriminator D*(x) = p_data(x) / (p_data(x) + p_g(x)) (Goodfellow et al.
-    2014, Prop. 1); 1/2 where both densities vanish. x: (n,) (or (n, 1)) tensor or array;
-    returns (n,) of the same kind (tensor in -> float64 tensor out).
+    2014, Prop. 1); ½ where both densities vanish (see :func:`dstar_from_densities`).
+    x: (n,) (or (n, 1)) tensor or array; returns (n,) of the same kind (tensor in -> float64
+    tensor out). When both are ganlib Distributions, D* = sigmoid(log p_data − log p_g) from
+    their log-densities, exact far in the tails where both densities underflow to 0.
     Taught in chapter 3, The optimal discriminator.
     """
     was_tensor = torch.is_tensor(x)
-    xs = x.detach().cpu().double().numpy() if was_tensor else np.asarray(x, dtype=np.float64)
+    try:
+        xs = (x.detach().cpu().double().numpy() if was_tensor
+              else np.asarray(x, dtype=np.float64))
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"x must be an array of real numbers, got {type(x).__name__}") from err
     if xs.ndim == 2 and xs.shape[1] == 1:
         xs = xs[:, 0]  # (n, 1) -> (n,)
     if xs.ndim > 1:
         raise ValueError(f"x has shape {xs.shape}; expected (n,) or (n, 1)")
-    pd, pg = _density(p_data)(xs), _density(p_g)(xs)
-    total = pd + pg
-    d_star = np.where(total > 0, pd / np.where(total > 0, total, 1.0), 0.5)
+    if not np.isfinite(xs).all():
+        raise ValueError("x contains NaN or inf")
+    pd_fn, pg_fn = _density(p_data), _density(p_g)  # validates both
+    if all(hasattr(p, "log_prob") and hasattr(p, "sample") for p in (p_data, p_g)):
+        try:
+            xt = torch.as_tensor(xs, dtype=torch.float64)
+            logit = (p_data.log_prob(xt) - p_g.log_prob(xt)).cpu().numpy()   # (n,)
+        except NotImplementedError:
+            logit = None
+        if logit is not None:
+            from scipy.special import expit
+
+            d_star = np.where(np.isnan(logit), 0.5, expit(logit))  # nan: both log p = -inf
+            return torch.as_tensor(d_star, device=x.device) if was_tensor else d_star
+    d_star = dstar_from_densities(pd_fn(xs), pg_fn(xs))
     return torch.as_tensor(d_star, device=x.device) if was_tensor else d_star
 
 
@@ -115,8 +169,15 @@ def js_divergence(p, q, lo, hi, n: int = _N_DEFAULT) -> float:
 
 
 def _to_numpy(name: str, x) -> np.ndarray:
-    return (x.detach().cpu().double().numpy() if torch.is_tensor(x)
-            else np.asarray(x, dtype=np.float64))
+    try:
+        out = (x.detach().cpu().double().numpy() if torch.is_tensor(x)
+               else np.asarray(x, dtype=np.float64))
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of real numbers, got "
+                        f"{type(x).__name__}") from err
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name} contains NaN or inf")
+    return out
 
 
 def wasserstein1_1d(x, y) -> float:
@@ -166,6 +227,13 @@ def gaussian_kl(mu1, s1, mu2, s2):
     Floats in -> float out; tensors in -> tensor out (differentiable).
     Taught in chapter 1, Generative models.
     """
+    for name, v in (("mu1", mu1), ("s1", s1), ("mu2", mu2), ("s2", s2)):
+        try:
+            t = torch.as_tensor(v, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"{name}={v!r} must be a number or a tensor") from err
+        if not bool(torch.isfinite(t).all()):
+            raise ValueError(f"{name}={v!r} must be finite (not NaN or inf)")
     for name, s in (("s1", s1), ("s2", s2)):
         if not bool(torch.all(torch.as_tensor(s) > 0)):
             raise ValueError(f"{name}={s!r} must be > 0 (a standard deviation)")

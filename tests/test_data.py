@@ -229,3 +229,68 @@ def test_get_dataset_and_bad_inputs():
         data.sampler("ring", 0, device="cpu")
     with pytest.raises(ValueError, match="amplitude="):
         data.SineCurves(amplitude=(2.0, 1.0))
+
+
+# ---- adversarial inputs: every parameter refused by name (issue 13, defect 6) ----------
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("build, name", [
+    (lambda: data.ring(radius=NAN), "radius"),
+    (lambda: data.ring(radius=INF), "radius"),
+    (lambda: data.ring(radius=-1.0), "radius"),
+    (lambda: data.ring(std=NAN), "std"),
+    (lambda: data.ring(n_modes=8.0), "n_modes"),
+    (lambda: data.ring(n_modes=0), "n_modes"),
+    (lambda: data.grid(spacing=NAN), "spacing"),
+    (lambda: data.grid(std=INF), "std"),
+    (lambda: data.Gaussian1D(mean=NAN), "mean"),
+    (lambda: data.Gaussian1D(mean=INF), "mean"),
+    (lambda: data.Gaussian1D(std=NAN), "std"),
+    (lambda: data.Gaussian1D(std="1"), "std"),
+    (lambda: data.Gaussian1D(std=True), "std"),
+    (lambda: data.Mixture1D([0.0, NAN], [1.0, 1.0]), "means"),
+    (lambda: data.Mixture1D([0.0, 1.0], [1.0, INF]), "stds"),
+    (lambda: data.Mixture1D([0.0, 1.0], [1.0, 1.0], weights=[INF, 1.0]), "weights"),
+    (lambda: data.Mixture1D([0.0, 1.0], [1.0, 1.0], weights=[NAN, 1.0]), "weights"),
+    (lambda: data.Mixture1D([0.0, 1.0], [1.0, 1.0], weights=[0.0, 0.0]), "weights"),
+    (lambda: data.Mixture1D([], []), "means"),
+    (lambda: data.Mixture1D(["a"], [1.0]), "means"),
+    (lambda: data.GaussianMixture2D([[0.0, NAN]], std=0.1), "centers"),
+    (lambda: data.GaussianMixture2D([[0.0, 0.0]], std=0.1, weights=[INF]), "weights"),
+    (lambda: data.GaussianMixture2D(np.zeros((0, 2)), std=0.1), "centers"),
+    (lambda: data.SwissRoll(noise=NAN), "noise"),
+    (lambda: data.SwissRoll(noise=-0.1), "noise"),
+    (lambda: data.TwoMoons(noise=INF), "noise"),
+    (lambda: data.SineCurves(amplitude=(NAN, 1.0)), "amplitude"),
+    (lambda: data.SineCurves(t_range=(0.0, INF)), "t_range"),
+    (lambda: data.SineCurves(phase="ab"), "phase"),
+    (lambda: data.SineCurves(n_points=1), "n_points"),
+    (lambda: data.SineCurves(n_curves=0), "n_curves"),
+    (lambda: data.Gaussian1D().sample(2.5), "n"),
+    (lambda: data.ring().sample(-1), "n"),
+    (lambda: data.sampler("ring", 8, device="cpu", seed=-1), "seed"),
+    (lambda: data.sampler("ring", 8, device="cpu", seed=1.5), "seed"),
+    (lambda: data.sampler("ring", 8.0, device="cpu"), "batch_size"),
+    (lambda: data.sampler(3, 8, device="cpu"), "dist_or_tensor"),
+    (lambda: data.get_dataset(["ring"]), "name"),
+])
+def test_bad_parameters_are_refused_by_name(build, name):
+    with pytest.raises((ValueError, TypeError), match=rf"\b{name}="):
+        build()
+
+
+def test_nan_radius_and_inf_weight_no_longer_sample_silently():
+    # regression: ring(radius=nan) used to sample NaN, weights=[inf, 1] became [nan, 0]
+    with pytest.raises(ValueError, match="radius=nan must be a finite"):
+        data.ring(radius=float("nan"))
+    with pytest.raises(ValueError, match=r"weights=\[inf, 1\.0\].*finite"):
+        data.Mixture1D([0.0, 5.0], [1.0, 1.0], weights=[float("inf"), 1.0])
+
+
+@pytest.mark.parametrize("value", [np.float32(0.5), np.float64(0.5), torch.tensor(0.5)])
+def test_numpy_and_tensor_scalars_work(value):
+    g = data.Gaussian1D(mean=value, std=value)
+    assert g.std == 0.5 and g.mean == 0.5
+    assert data.ring(n_modes=np.int64(4), radius=value, std=value).n_modes == 4
+    assert data.Gaussian1D().sample(np.int64(3)).shape == (3, 1)

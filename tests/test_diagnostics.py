@@ -50,3 +50,22 @@ def test_bad_arguments_name_the_parameter(kw, name):
 def test_empty_history_is_refused():
     with pytest.raises(ValueError, match="empty"):
         diagnose(_history(n=0))
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(window=float("nan")), "window"), (dict(window="0.2"), "window"),
+    (dict(winning_margin=0.7), "winning_margin"), (dict(vanishing_ratio=2.0), "vanishing_ratio"),
+    (dict(vanishing_ratio=float("nan")), "vanishing_ratio"),
+])
+def test_bad_arguments_are_refused_by_name(kwargs, name):
+    history = dict(loss_d=[1.0] * 5, loss_g=[1.0] * 5, d_real=[0.5] * 5, d_fake=[0.5] * 5,
+                   grad_norm_g=[1.0] * 5)
+    with pytest.raises((ValueError, TypeError), match=rf"{name}="):
+        diagnose(history, **kwargs)
+
+
+def test_unknown_loss_is_refused():
+    history = dict(loss_d=[1.0] * 5, loss_g=[1.0] * 5, d_real=[0.5] * 5, d_fake=[0.5] * 5,
+                   grad_norm_g=[1.0] * 5)
+    with pytest.raises(ValueError, match="loss='bce'"):
+        diagnose(history, loss="bce")

@@ -66,3 +66,18 @@ def test_bad_input():
         games.update_matrix("alternating", 0.1, n_critic=0)
     with pytest.raises(ValueError, match="steps"):
         games.trajectory("alternating", steps=-2)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(lr=float("nan")), "lr"), (dict(lr=float("inf")), "lr"), (dict(lr="0.1"), "lr"),
+    (dict(lr=-0.1), "lr"), (dict(n_critic=0), "n_critic"), (dict(n_critic=1.5), "n_critic"),
+    (dict(n_critic="2"), "n_critic"), (dict(n_critic=float("nan")), "n_critic"),
+])
+def test_bad_arguments_are_refused_by_name(kwargs, name):
+    with pytest.raises((ValueError, TypeError), match=rf"{name}="):
+        games.update_matrix("alternating", **{"lr": 0.1, **kwargs})
+
+
+def test_numpy_scalars_work():
+    assert games.spectral_radius("alternating", np.float32(0.1), np.int64(2)) == \
+        pytest.approx(games.spectral_radius("alternating", 0.1, 2))

@@ -85,14 +85,15 @@ def test_mode_coverage_bad_input():
         mode_coverage(torch.zeros(3, 3), ring_centers(), 0.1)
 
 
-# ----------------------------------------------------------------------------- Fréchet distance / FID
+# ------------------------------------------------------------------------ Fréchet distance / FID
 def test_frechet_distance_matches_reference_numerics():
     rng = np.random.default_rng(0)
     a = rng.normal(size=(300, 12)) @ rng.normal(size=(12, 12))
     b = 0.5 + rng.normal(size=(250, 12)) @ rng.normal(size=(12, 12))
     mu1, mu2 = a.mean(0), b.mean(0)
     s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    ref = np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2) - 2 * np.trace(scipy.linalg.sqrtm(s1 @ s2).real)
+    ref = (np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2)
+           - 2 * np.trace(scipy.linalg.sqrtm(s1 @ s2).real))
     assert frechet_distance(mu1, s1, mu2, s2) == pytest.approx(ref, rel=1e-6)
     assert fid_from_features(a, b) == pytest.approx(ref, rel=1e-6)
     # torch inputs (float32) give the same answer up to float32 rounding of the inputs
@@ -152,7 +153,8 @@ def test_kid_unbiased_mmd_reference():
     x, y = rng.normal(size=(40, 6)), rng.normal(loc=0.3, size=(40, 6))
     k = lambda a, b: (a @ b.T / 6 + 1) ** 3  # noqa: E731
     m = 40
-    ref = ((k(x, x).sum() - np.trace(k(x, x))) + (k(y, y).sum() - np.trace(k(y, y)))) / (m * (m - 1)) \
+    ref = ((k(x, x).sum() - np.trace(k(x, x)))
+           + (k(y, y).sum() - np.trace(k(y, y)))) / (m * (m - 1)) \
         - 2 * k(x, y).mean()
     assert kid(x, y, subsets=1, subset_size=40) == pytest.approx(ref, rel=1e-10)
     # identical distributions: close to zero (unbiased: may be slightly negative)
@@ -214,7 +216,7 @@ def test_digits_inception_score_of_real_digits(clf, digit_sets):
     assert 7.0 < is_real <= 10.0 and is_fake < is_real
 
 
-# ----------------------------------------------------------------------------- torchmetrics agreement
+# ------------------------------------------------------------------------ torchmetrics agreement
 class _Float64Features(torch.nn.Module):
     """The digits features in float64 so torchmetrics' numbers are not float32-rounded."""
     num_features = 64
@@ -265,3 +267,68 @@ def test_kid_matches_torchmetrics(clf, digit_sets):
         tm.update(fake, real=False)
         ours = kid(clf.features(real), clf.features(fake), subsets=1, subset_size=220)
         assert ours == pytest.approx(float(tm.compute()[0]), rel=1e-4)
+
+
+# ----------------------------------------------------------------------------- bad inputs
+def test_kid_default_works_for_sets_smaller_than_1000():
+    # regression (issue 13, defect 8): the default subset_size=1000 refused any set < 1000
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(120, 4)), rng.normal(size=(90, 4))
+    g = torch.Generator().manual_seed(0)
+    ours = kid(x, y, subsets=5, generator=g)
+    same = kid(x, y, subsets=5, subset_size=90, generator=torch.Generator().manual_seed(0))
+    assert ours == same                       # the default is min(n, m, 1000) = 90
+    with pytest.raises(ValueError, match=r"subset_size=100 must be an integer >= 2 and <= 90"):
+        kid(x, y, subset_size=100)
+
+
+NAN, INF = float("nan"), float("inf")
+_X = np.random.default_rng(6).normal(size=(30, 3))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: kid(_X, _X, gamma=NAN), "gamma"),
+    (lambda: kid(_X, _X, gamma=-1.0), "gamma"),
+    (lambda: kid(_X, _X, gamma=0.0), "gamma"),
+    (lambda: kid(_X, _X, coef=NAN), "coef"),
+    (lambda: kid(_X, _X, coef=-1.0), "coef"),
+    (lambda: kid(_X, _X, coef="1"), "coef"),
+    (lambda: kid(_X, _X, degree=0), "degree"),
+    (lambda: kid(_X, _X, degree=2.5), "degree"),
+    (lambda: kid(_X, _X, subsets=0), "subsets"),
+    (lambda: kid(_X, _X, subsets=True), "subsets"),
+    (lambda: kid(_X, _X, subset_size=1), "subset_size"),
+    (lambda: kid(_X[:1], _X), "f_real"),
+    (lambda: kid(_X * NAN, _X), "f_real"),
+    (lambda: kid(_X, "abc"), "f_fake"),
+    (lambda: mode_coverage(_X[:, :2], _X[:3, :2], std=NAN), "std"),
+    (lambda: mode_coverage(_X[:, :2], _X[:3, :2], std=-1), "std"),
+    (lambda: mode_coverage(_X[:, :2], _X[:3, :2], std=0.1, n_sigma=INF), "n_sigma"),
+    (lambda: mode_coverage(_X[:, :2], _X[:3, :2], std=0.1, min_count=0), "min_count"),
+    (lambda: mode_coverage(_X[:, :2], _X[:3, :2], std=0.1, min_count=1.5), "min_count"),
+    (lambda: mode_coverage(_X[:, :2], _X[:3, :2], std=None), "std"),
+    (lambda: mode_coverage(_X[:, :2] * INF, _X[:3, :2], std=0.1), "samples"),
+    (lambda: frechet_distance([0.0], [[1.0]], [0.0], [[1.0]], eps=-1), "eps"),
+    (lambda: frechet_distance([NAN], [[1.0]], [0.0], [[1.0]]), "mu1"),
+    (lambda: fid_from_features(_X, _X[:1]), "f_fake"),
+    (lambda: inception_score(np.full((4, 2), 0.5), splits=0), "splits"),
+    (lambda: inception_score(np.full((4, 2), 0.5), splits=5), "splits"),
+    (lambda: inception_score(np.full((4, 2), 0.5), eps=NAN), "eps"),
+    (lambda: inception_score(np.full((4, 2), 0.7)), "probs"),
+    (lambda: precision_recall(_X, _X, k=0), "k"),
+    (lambda: precision_recall(_X, _X, k=30), "k"),
+    (lambda: precision_recall(_X, _X, chunk=0), "chunk"),
+])
+def test_bad_arguments_are_refused_by_name(call, name):
+    with pytest.raises((ValueError, TypeError), match=rf"\b{name}"):
+        call()
+
+
+def test_numpy_scalars_are_accepted():
+    a = kid(_X, _X + 1, subsets=np.int64(2), subset_size=np.int64(20), gamma=np.float32(0.5),
+            coef=np.float64(1.0), generator=torch.Generator().manual_seed(0))
+    b = kid(_X, _X + 1, subsets=2, subset_size=20, gamma=0.5, coef=1.0,
+            generator=torch.Generator().manual_seed(0))
+    assert a == pytest.approx(b)
+    cov = mode_coverage(_X[:, :2], _X[:3, :2], std=np.float32(1.0), min_count=np.int64(1))
+    assert cov["n_modes"] == 3

@@ -1,6 +1,7 @@
 """Tests of ganlib/models.py: shapes, input validation, spectral norm, init, and a D that
 learns the analytic optimal discriminator D*."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -131,3 +132,19 @@ def test_discriminator_learns_optimal_discriminator():
     bce = float(torch.trapezoid(integrand, grid))
     v_star = theory.value_at_optimum(p_data, p_g, -12, 14)
     assert 0 <= bce - (-v_star) < 2e-3
+
+
+@pytest.mark.parametrize("build, name", [
+    (lambda: models.MLP(2.0, 2), "in_dim"), (lambda: models.MLP(2, 0), "out_dim"),
+    (lambda: models.MLP(2, 2, hidden=(8, -1)), "hidden"),
+    (lambda: models.MLP(2, 2, activation="gelu"), "activation"),
+    (lambda: models.MLPGenerator(latent_dim=True), "latent_dim"),
+])
+def test_bad_arguments_are_refused_by_name(build, name):
+    with pytest.raises((ValueError, TypeError), match=rf"{name}="):
+        build()
+
+
+def test_numpy_integers_work():
+    net = models.MLP(np.int64(3), np.int64(2), hidden=(np.int64(4),))
+    assert net(torch.zeros(5, 3)).shape == (5, 2)

@@ -14,7 +14,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.quiver import Quiver  # noqa: E402
 
 from ganlib import plots  # noqa: E402
-from ganlib.plots import Plot2D, animate, image_grid, plot_2d, plot_density_1d, plot_history, to_html  # noqa: E402
+from ganlib.plots import (  # noqa: E402
+    Plot2D, animate, image_grid, plot_2d, plot_density_1d, plot_history, to_html,
+)
 
 
 class Gauss1D:
@@ -26,7 +28,8 @@ class Gauss1D:
 
     def pdf(self, x):
         x = torch.as_tensor(x).reshape(-1)
-        return torch.exp(-0.5 * ((x - self.mean) / self.std) ** 2) / (self.std * math.sqrt(2 * math.pi))
+        z = (x - self.mean) / self.std
+        return torch.exp(-0.5 * z**2) / (self.std * math.sqrt(2 * math.pi))
 
     def sample(self, n, generator=None, device=None):
         return self.mean + self.std * torch.randn(n, 1, generator=generator)
@@ -72,12 +75,14 @@ def test_plot_density_1d_all_layers():
     D = LinearD([2.0])
     art = plot_density_1d(ax, p_data, G=G, D=D, p_g=p_g, x_range=(-4, 4), n_samples=2000)
     assert len(ax.lines) == 2                        # p_data, p_g
-    assert len(art["hist"]) == 80                    # histogram bars
-    assert len(art["ax_D"].lines) == 2               # D(x), D*(x)
+    assert len(art["hist"].get_data().values) == 80  # histogram bins
+    assert len(art["ax_D"].lines) == 3               # the ½ guide, D(x), D*(x)
     x = art["D_star"].get_xdata()
-    expected = p_data.pdf(torch.tensor(x)) / (p_data.pdf(torch.tensor(x)) + p_g.pdf(torch.tensor(x)))
+    pd, pg = p_data.pdf(torch.tensor(x)), p_g.pdf(torch.tensor(x))
+    expected = pd / (pd + pg)
     np.testing.assert_allclose(art["D_star"].get_ydata(), expected.numpy(), rtol=1e-5, atol=1e-12)
-    np.testing.assert_allclose(art["D"].get_ydata(), torch.sigmoid(2 * torch.tensor(x)).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(art["D"].get_ydata(), torch.sigmoid(2 * torch.tensor(x)).numpy(),
+                               rtol=1e-5)
     assert ax.get_xlim() == (-4.0, 4.0)
 
 
@@ -89,6 +94,70 @@ def test_plot_density_1d_data_only_and_bad_loss():
     assert lo < -2.5 and hi > 2.5                    # default range from samples
     with pytest.raises(ValueError, match="loss='foo'"):
         plot_density_1d(ax, Gauss1D(), loss="foo")
+
+
+def test_dstar_is_one_half_where_both_densities_vanish():
+    # one convention everywhere: theory.dstar_from_densities (was 0 in plots.py)
+    def box(lo, hi):
+        return lambda x: ((np.asarray(x) >= lo) & (np.asarray(x) <= hi)) / (hi - lo)
+    fig, ax = new_ax()
+    art = plot_density_1d(ax, box(0, 1), p_g=box(2, 3), x_range=(-1, 4), n_points=11)
+    np.testing.assert_allclose(art["D_star"].get_ydata(),
+                               [.5, .5, 1, 1, 1, .5, 0, 0, 0, .5, .5])
+
+
+def test_plot1d_update_reuses_artists_and_keeps_p_g_on_screen():
+    fig, ax = new_ax()
+    view = plots.Plot1D(ax, Gauss1D(2.0, 0.5), x_range=(-1.5, 4.5), kde=True)
+    narrow = torch.full((500, 1), 0.3) + 0.01 * torch.randn(500, 1)   # a collapsed G
+    view.update(narrow, D=LinearD([1.0]), title="step 0")
+    artists = (view.hist, view.p_g_line, view.D_line, view.D_star_line)
+    assert all(a is not None for a in artists)
+    heights = view.hist.get_data().values
+    assert heights.max() > 5 and ax.get_ylim()[1] >= heights.max()      # not clipped
+    assert ax.get_ylim()[1] >= view.p_g_line.get_ydata().max()
+    n_children = len(ax.get_children()) + len(view.ax_D.get_children())
+    view.update(2.0 + 0.5 * torch.randn(2000), D=LinearD([-1.0]), title="step 1")
+    assert (view.hist, view.p_g_line, view.D_line, view.D_star_line) == artists
+    assert len(ax.get_children()) + len(view.ax_D.get_children()) == n_children
+    assert ax.get_ylim()[1] < 5                       # rescaled to the new, wider p_g
+    assert ax.get_title() == "step 1"
+    # the histogram integrates to the fraction of samples inside the range
+    widths = np.diff(view.edges)
+    assert (view.hist.get_data().values * widths).sum() == pytest.approx(1.0, abs=0.01)
+
+
+def test_plot1d_axes_are_readable():
+    fig, ax = new_ax()
+    view = plots.Plot1D(ax, Gauss1D(0.0, 1.0), x_range=(-5.6, 2.9), p_g=Gauss1D(1.0, 0.3))
+    view.update(torch.randn(100), D=LinearD([1.0]))
+    fig.canvas.draw()
+    ticks = ax.get_xticks()
+    assert np.allclose(ticks, np.round(ticks))                         # round numbers
+    assert [t.get_text() for t in ax.get_yticklabels() if t.get_text()]  # y ticks shown
+    assert list(view.ax_D.get_yticks()) == [0, 0.5, 1]
+    from ganlib.style import COLORS
+    assert view.p_data_line.get_color() == COLORS["data"]
+    assert view.D_line.get_color() == COLORS["D"]
+    assert view.D_star_line.get_color() == COLORS["D_star"]
+    assert view.D_star_line.get_linestyle() == ":"
+
+
+def test_plot1d_critic_and_bad_arguments():
+    fig, ax = new_ax()
+    view = plots.Plot1D(ax, Gauss1D(), x_range=(-3, 3), loss="wgan", p_g=Gauss1D(1.0))
+    view.update(torch.randn(50), D=LinearD([3.0]))
+    assert view.D_star_line is None                  # no D* for a critic's raw score
+    assert view.ax_D.get_ylim()[1] >= 9.0            # raw score 3x on [-3, 3]
+    for kwargs, name in [(dict(x_range=(1, 0)), "x_range"), (dict(bins=0), "bins"),
+                         (dict(n_points=1), "n_points"), (dict(y_max=float("nan")), "y_max"),
+                         (dict(loss="x"), "loss")]:
+        with pytest.raises((ValueError, TypeError), match=name):
+            plots.Plot1D(ax, Gauss1D(), **kwargs)
+    with pytest.raises(TypeError, match="p_data"):
+        plots.Plot1D(ax, 3.0)
+    with pytest.raises(ValueError, match="x_fake"):
+        plots.Plot1D(ax, Gauss1D()).update(torch.full((3,), float("nan")))
 
 
 # ----------------------------------------------------------------------------- 2D
@@ -134,11 +203,14 @@ def test_plot2d_update_reuses_artists_and_changes_data():
 
 def test_plot_2d_wgan_without_latent_grid_or_arrows():
     fig, ax = new_ax()
-    G1 = ShiftG(latent_dim=3)                         # latent_dim != 2: no grid
-    view = plot_2d(ax, torch.randn(50, 2), G1(torch.randn(50, 3)).detach(), D=LinearD([1.0, 0.0]),
+    G1 = ShiftG(latent_dim=1)                         # latent_dim < 2: no grid
+    view = plot_2d(ax, torch.randn(50, 2), G1(torch.randn(50, 1)).detach(), D=LinearD([1.0, 0.0]),
                    G=G1, arrows=False, loss="wgan-gp")
     assert view.grid is None and view.quiver is None and view.heatmap is not None
-    assert np.asarray(view.heatmap.get_array()).max() > 1   # raw critic scores, not sigmoid
+    img = np.asarray(view.heatmap.get_array())
+    assert img.max() > 1                              # raw critic scores, not sigmoid
+    assert view.heatmap.get_clim() == (-np.abs(img).max(), np.abs(img).max())  # symmetric
+    assert view.colorbar is not None
     view = plot_2d(new_ax()[1], torch.randn(50, 2), torch.randn(50, 2))  # points only
     assert view.heatmap is None and view.real is not None
     with pytest.raises(ValueError, match="loss='bce'"):
@@ -203,7 +275,8 @@ def test_animate_to_html_with_plot2d():
 
     def update(step):
         seen.append(step)
-        return view.update(x_real, x_real + 0.1 * step, D=LinearD([1.0, -1.0]), G=ShiftG(shift=0.1 * step))
+        return view.update(x_real, x_real + 0.1 * step, D=LinearD([1.0, -1.0]),
+                           G=ShiftG(shift=0.1 * step))
 
     anim = animate(update, 3, fig, interval=50)
     from matplotlib.animation import FuncAnimation
@@ -215,3 +288,74 @@ def test_animate_to_html_with_plot2d():
     assert not plt.fignum_exists(fig.number)                     # figure was closed
     with pytest.raises(ValueError, match="frames"):
         animate(update, 0, fig)
+
+
+# ----------------------------------------------------------------------------- one style
+def test_plot2d_style_colorbar_and_latent_grid_for_higher_latent_dims():
+    from ganlib.style import COLORS, D_CMAP
+    fig, ax = new_ax()
+    G3 = ShiftG(latent_dim=3)                         # first two latent coordinates
+    view = plot_2d(ax, torch.randn(50, 2), torch.randn(50, 2), D=LinearD([1.0, 0.0]), G=G3)
+    assert view.grid is not None and len(view.grid.get_segments()) == 22
+    assert view.heatmap.get_cmap().name == D_CMAP and view.heatmap.get_clim() == (0.0, 1.0)
+    assert view.colorbar is not None and view.colorbar.ax in fig.axes
+    assert matplotlib.colors.to_hex(view.real.get_facecolor()[0]) == COLORS["data"]
+    assert matplotlib.colors.to_hex(view.fake.get_facecolor()[0]) == COLORS["model"]
+
+
+def test_plot2d_shared_arrow_norm():
+    a1, a2 = Figure().subplots(1, 2)
+    x = torch.randn(20, 2)
+    v1 = plot_2d(a1, x, x, D=LinearD([1.0, 0.0]), x_range=(-3, 3), y_range=(-3, 3))
+    v2 = plot_2d(a2, x, x, D=LinearD([0.1, 0.0]), x_range=(-3, 3), y_range=(-3, 3))
+    norm = max(v1.arrow_max, v2.arrow_max)
+    v1.rescale_arrows(norm), v2.rescale_arrows(norm)
+    assert np.abs(v2.quiver.U).max() < 0.5 * np.abs(v1.quiver.U).max()
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(resolution=1), "resolution"), (dict(resolution=2.5), "resolution"),
+    (dict(n_arrows=0), "n_arrows"), (dict(arrow_length=float("nan")), "arrow_length"),
+    (dict(x_range=(1, 1)), "x_range"), (dict(y_range="ab"), "y_range"),
+    (dict(latent_range=(0, float("inf"))), "latent_range"), (dict(loss=None), "loss"),
+])
+def test_plot2d_bad_arguments(kwargs, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        Plot2D(new_ax()[1], **kwargs)
+
+
+def test_plot_history_fits_the_column():
+    from ganlib.style import COLORS, FIG_WIDTH, MIN_FONT_PT
+    fig = plot_history(_history())
+    w, h = fig.get_size_inches()
+    assert w == FIG_WIDTH and h < w                   # 2 x 2, not 1 x 4
+    fig.canvas.draw()
+    texts = [t for ax in fig.axes for t in (ax.title, ax.xaxis.label, *ax.get_xticklabels(),
+                                            *(ax.get_legend().get_texts() if ax.get_legend()
+                                              else []))
+             if t.get_text()]
+    assert min(t.get_fontsize() for t in texts) >= MIN_FONT_PT
+    assert fig.axes[0].lines[0].get_color() == COLORS["loss_d"]
+
+
+def test_style_subplots():
+    from ganlib import style
+    fig, axes = style.subplots(2, 3, pyplot=False)
+    assert fig.get_size_inches()[0] == style.FIG_WIDTH and axes.shape == (2, 3)
+    assert fig.dpi == style.DPI
+    with pytest.raises(ValueError, match="ncols=4"):
+        style.subplots(1, 4, pyplot=False)
+    with pytest.raises(ValueError, match="nrows"):
+        style.subplots(0, pyplot=False)
+
+
+def test_plot1d_accepts_d_values_on_its_grid():
+    fig, ax = new_ax()
+    view = plots.Plot1D(ax, Gauss1D(), x_range=(-4.0, 5.0), n_points=361, p_g=Gauss1D(1.0))
+    values = torch.linspace(0, 1, 361)
+    view.update(D=values)
+    np.testing.assert_allclose(view.D_line.get_ydata(), values.numpy())
+    with pytest.raises(ValueError, match="361 grid points"):
+        view.update(D=torch.zeros(10))
+    with pytest.raises(TypeError, match="D="):
+        view.update(D="abc")

@@ -126,3 +126,61 @@ def test_bad_inputs_raise():
         theory.wasserstein1_samples(np.zeros((5, 2)), np.zeros((5, 3)))
     with pytest.raises(ValueError, match="dim=2"):
         theory.kl_divergence(data.ring(), data.ring(), -1.0, 1.0)
+
+
+# ---- D*: one convention, used by every figure (issue 13) ---------------------------------
+def test_dstar_is_one_half_where_both_densities_vanish():
+    def box(lo, hi):
+        return lambda x: ((x >= lo) & (x <= hi)).astype(float) / (hi - lo)
+    x = np.array([-1.0, 0.5, 1.5, 2.5, 5.0])            # outside, data only, both, fake only
+    d = theory.optimal_discriminator(box(0, 2), box(1, 3), x)
+    np.testing.assert_allclose(d, [0.5, 1.0, 0.5, 0.0, 0.5])
+    np.testing.assert_allclose(theory.dstar_from_densities([0.0, 1.0, 0.0, 2.0],
+                                                           [0.0, 0.0, 3.0, 2.0]),
+                               [0.5, 1.0, 0.0, 0.5])
+    t = theory.dstar_from_densities(torch.zeros(3), torch.zeros(3))
+    assert torch.is_tensor(t) and torch.equal(t, torch.full((3,), 0.5))
+
+
+def test_dstar_is_exact_in_the_tails_for_distributions():
+    # far in the tails both densities underflow to 0; the log-densities do not
+    p, q = data.Gaussian1D(0.0, 1.0), data.Gaussian1D(1.5, 1.0)
+    x = np.array([-60.0, 60.0])
+    assert (p.pdf(torch.as_tensor(x)) == 0).all()
+    np.testing.assert_allclose(theory.optimal_discriminator(p, q, x),
+                               1 / (1 + np.exp(-(1.125 - 1.5 * x))), rtol=1e-12, atol=1e-300)
+
+
+NAN, INF = float("nan"), float("inf")
+_P = data.Gaussian1D()
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: theory.value_at_optimum(_P, _P, NAN, 1.0), "lo"),
+    (lambda: theory.value_at_optimum(_P, _P, "a", 1.0), "lo"),
+    (lambda: theory.kl_divergence(_P, _P, -1.0, INF), "hi"),
+    (lambda: theory.js_divergence(_P, _P, 1.0, -1.0), "lo"),
+    (lambda: theory.js_divergence(_P, _P, -1.0, 1.0, n=2), "n"),
+    (lambda: theory.js_divergence(_P, _P, -1.0, 1.0, n=10.0), "n"),
+    (lambda: theory.wasserstein1_1d_exact(_P, _P, -1.0, 1.0, n=True), "n"),
+    (lambda: theory.value_at_optimum(3.0, _P, -1.0, 1.0), "density"),
+    (lambda: theory.value_at_optimum(data.ring(), _P, -1.0, 1.0), "dim"),
+    (lambda: theory.optimal_discriminator(_P, _P, [0.0, NAN]), "x"),
+    (lambda: theory.optimal_discriminator(_P, _P, "abc"), "x"),
+    (lambda: theory.wasserstein1_1d([1.0, NAN], [0.0]), "x"),
+    (lambda: theory.wasserstein1_1d([1.0], []), "y"),
+    (lambda: theory.wasserstein1_samples(np.zeros((3, 2)), np.full((3, 2), INF)), "y"),
+    (lambda: theory.gaussian_kl(0.0, NAN, 0.0, 1.0), "s1"),
+    (lambda: theory.gaussian_kl(0.0, 1.0, 0.0, -1.0), "s2"),
+    (lambda: theory.gaussian_kl(INF, 1.0, 0.0, 1.0), "mu1"),
+    (lambda: theory.gaussian_kl(0.0, 1.0, "a", 1.0), "mu2"),
+])
+def test_bad_arguments_are_refused_by_name(call, name):
+    with pytest.raises((ValueError, TypeError), match=rf"\b{name}"):
+        call()
+
+
+def test_numpy_scalars_work():
+    assert theory.js_divergence(_P, _P, np.float32(-5), np.float64(5), n=np.int64(101)) \
+        == pytest.approx(0.0, abs=1e-12)
+    assert theory.gaussian_kl(np.float32(0), np.float32(1), 0.0, 1.0) == pytest.approx(0.0)
