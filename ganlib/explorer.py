@@ -53,7 +53,7 @@ def _round(v, digits=4):
 class _Recorder:
     """Records one dataset's StackedTrainer every few steps into JSON-ready dicts."""
 
-    def __init__(self, data, name, heat_n, n_show, n_arrows):
+    def __init__(self, data, name, heat_n, n_show, n_arrows, n_ref):
         self.data, self.name, self.heat_n = data, name, heat_n
         self.n_show, self.n_arrows = n_show, n_arrows
         self.dim = int(getattr(data, "dim", 2))
@@ -78,7 +78,7 @@ class _Recorder:
             self.pmax = float(p.max())
             self.info = {"dim": 1, "x": [_round(v) for v in t.tolist()],
                          "p": [_round(v) for v in p.tolist()], "pmax": _round(self.pmax)}
-            self.ref = data.sample(512, generator=torch.Generator().manual_seed(1))
+            self.ref = data.sample(n_ref, generator=torch.Generator().manual_seed(1))
 
     def readouts(self, x):
         """modes, hq (2D mixtures) or w1 (1D) of generated samples x (n, d)."""
@@ -160,6 +160,11 @@ class TrainingExplorer:
                          "diverged": r["diverged"]})
         return pd.DataFrame(rows)
 
+    @property
+    def start_setting(self):
+        """The knob values the explorer opens on: {dataset, loss, lr, n_critic}."""
+        return {k: self.knobs[k][i] for k, i in self.start.items()}
+
     def run(self, **setting):
         """The run (dict) with these settings (dataset, loss, lr, n_critic)."""
         for r in self.runs:
@@ -229,19 +234,37 @@ def _cmap_stops(name, n=9):
     return [[int(round(255 * c)) for c in cm(i / (n - 1))[:3]] for i in range(n)]
 
 
+_CACHE = {}
+
+
 def training_explorer(dataset="ring", *, datasets=None, losses=EXPLORER_LOSSES,
-                      lrs=(5e-4, 2e-3), n_critics=(1, 2), steps=600, every=50, seed=0,
-                      batch_size=128, hidden=64, depth=2, clip_value=0.01, gp_weight=10.0,
-                      name=None, start=None, n_samples=512, heat_n=32, n_show=256,
-                      n_arrows=48):
+                      lrs=(5e-4, 2e-3, 5e-3), n_critics=(1, 2), steps=1000, every=50, seed=0,
+                      batch_size=64, hidden=64, depth=2, clip_value=0.01, gp_weight=10.0,
+                      name=None, start=None, n_samples=2500, heat_n=32, n_show=256,
+                      n_arrows=48, cache=True):
     """Train and record the grid datasets × losses × lrs × n_critics (one sweep per dataset).
 
     lr is both lr_d and lr_g; WGAN uses weight clipping at ``clip_value``, WGAN-GP the
     penalty ``gp_weight``; every run starts from the same seed (same initial weights and
     batches for runs of one dataset). ``steps`` generator steps, recorded at 0 and every
     ``every`` steps (a multiple of the log interval, 10). ``start``: the knob values shown
-    first, e.g. ``{"loss": "minimax"}``. Readouts use ``n_samples`` samples G(fixed z).
+    first, e.g. ``{"loss": "minimax"}``. Readouts use ``n_samples`` samples G(fixed z)
+    (2,500 as in PacGAN's protocol). The result is cached in this process (``cache``), so a
+    chapter can assert on the very explorer its lab cell shows without training it twice.
     """
+    args = dict(locals())
+    key = repr(sorted((k, v) for k, v in args.items() if k != "cache"))
+    if cache and key in _CACHE:
+        return _CACHE[key]
+    ex = _train_and_record(**{k: v for k, v in args.items() if k != "cache"})
+    if cache:
+        _CACHE[key] = ex
+    return ex
+
+
+def _train_and_record(dataset, datasets, losses, lrs, n_critics, steps, every, seed,
+                      batch_size, hidden, depth, clip_value, gp_weight, name, start,
+                      n_samples, heat_n, n_show, n_arrows):
     from .data import get_dataset
     from .stacked import STACKABLE, build_members
     from .sweep import StackedTrainer
@@ -266,7 +289,7 @@ def training_explorer(dataset="ring", *, datasets=None, losses=EXPLORER_LOSSES,
                    for loss, lr, nc in settings]
         model = {"hidden": (hidden,) * depth}
         tr = StackedTrainer(*build_members(data, [seed] * len(configs), model), data, configs)
-        rec = _Recorder(data, ds_name, heat_n, n_show, n_arrows)
+        rec = _Recorder(data, ds_name, heat_n, n_show, n_arrows, n_samples)
         infos[ds_name] = rec.info
         per_step = [rec.record(tr, 0)]
         while tr.step < steps:
