@@ -137,6 +137,8 @@
       ctx.stroke();
       ctx.fillStyle = "#000";
       ctx.fillText("x from " + label(xs[0]) + " to " + label(xs[n - 1]), 6, 16);
+      [["p_data", col.data], ["G(z) histogram", col.model], ["D(x)", col.D]].forEach(
+        function (e, j) { ctx.fillStyle = e[1]; ctx.fillText(e[0], 6, 34 + 16 * j); });
     }
     // colour bar (D's scale at this step)
     var bx = P + 8, bw = 12, top = 18, bh = H - 36;

@@ -208,10 +208,12 @@ def explorer_html(name, knobs, grid, frames, labels=None, note=""):
                     "the live sliders); open the notebook in Jupyter, Colab or Binder to "
                     "use every value.")
     return (f'<div class="ganlib-explorer ganlib-figure" data-explorer="{html.escape(name)}">'
-            f'<div class="ganlib-controls">{"".join(controls)}</div>'
+            '<div class="ganlib-controls" style="display:flex;flex-wrap:wrap;gap:6px 18px;'
+            f'font-size:14px">{"".join(controls)}</div>'
             '<div class="ganlib-frame" data-role="frame"></div>'
             '<pre class="ganlib-text" data-role="text"></pre>'
-            f'<p class="ganlib-note">{html.escape(note)}</p>'
+            '<p class="ganlib-note" style="font-size:12px;color:#444;margin:2px 0 0">'
+            f'{html.escape(note)}</p>'
             f'<script type="application/json" data-role="runs">{data}</script></div>')
 
 
