@@ -22,6 +22,7 @@ import html
 import itertools
 import json
 import math
+import time
 
 import numpy as np
 import torch
@@ -221,7 +222,9 @@ class TrainingExplorer:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/html": self.html,
-                "text/plain": f"<training explorer {self.name!r}: {len(self.runs)} runs>"}
+                "text/plain": f"<training explorer {self.name!r}: {len(self.runs)} runs, "
+                              f"{len(self.html) / 1e6:.2f} MB, "
+                              f"{getattr(self, 'cpu_seconds', 0):.1f} s CPU>"}
 
 
 def _fmt(v):
@@ -256,7 +259,9 @@ def training_explorer(dataset="ring", *, datasets=None, losses=EXPLORER_LOSSES,
     key = repr(sorted((k, v) for k, v in args.items() if k != "cache"))
     if cache and key in _CACHE:
         return _CACHE[key]
+    cpu = time.process_time()
     ex = _train_and_record(**{k: v for k, v in args.items() if k != "cache"})
+    ex.cpu_seconds = time.process_time() - cpu
     if cache:
         _CACHE[key] = ex
     return ex

@@ -33,6 +33,7 @@ import itertools
 import json
 import math
 import sys
+import time
 import types
 
 from .lab_views import wants_static
@@ -226,7 +227,9 @@ class StaticFigure:
     def _repr_mimebundle_(self, include=None, exclude=None):
         n = math.prod(len(v) for v in self.grid.values())
         return {"text/html": self.html,
-                "text/plain": f"<interactive figure {self.name!r}: {n} precomputed frames>"}
+                "text/plain": f"<interactive figure {self.name!r}: {n} precomputed frames, "
+                              f"{len(self.html) / 1e6:.2f} MB, "
+                              f"{getattr(self, 'cpu_seconds', 0):.1f} s CPU>"}
 
 
 def interact(draw, name=None, *, grid=None, max_frames=MAX_FRAMES, dpi=80, labels=None,
@@ -259,8 +262,11 @@ def interact(draw, name=None, *, grid=None, max_frames=MAX_FRAMES, dpi=80, label
             w.style = {"description_width": "initial"}
         return W.interactive(draw, **widgets)
     values = static_grid(spec, grid, max_frames)
+    cpu = time.process_time()
     frames = render_frames(draw, values, dpi)
-    return StaticFigure(name, explorer_html(name, spec, values, frames, labels), values, frames)
+    fig = StaticFigure(name, explorer_html(name, spec, values, frames, labels), values, frames)
+    fig.cpu_seconds = time.process_time() - cpu
+    return fig
 
 
 class _CallableModule(types.ModuleType):
