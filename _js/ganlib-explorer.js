@@ -101,8 +101,8 @@
       };
       pts(ds.real, col.data);
       pts(rec.fake, col.model);
-      var q = decode(rec.fake), a = decode(rec.arrows), L = 0.12 * lim;
-      ctx.strokeStyle = col.grad; ctx.lineWidth = 1;
+      var q = decode(rec.fake), a = decode(rec.arrows), L = 0.15 * lim;
+      ctx.strokeStyle = col.grad; ctx.lineWidth = 1.2;
       for (var k = 0; k < a.length / 2; k++) {
         var x0 = (q[2 * k] / 255 * 2 - 1) * lim, y0 = (q[2 * k + 1] / 255 * 2 - 1) * lim;
         var u = (a[2 * k] - 127.5) / 127.5 * L, v = (a[2 * k + 1] - 127.5) / 127.5 * L;

@@ -104,11 +104,10 @@ class _Recorder:
             d = tr.D(self.grid[None].expand(K, -1, -1).contiguous())  # (K, m)
         xa = x[:, :self.n_arrows].detach().clone().requires_grad_(True)
         (grad,) = torch.autograd.grad(tr.losses.g_loss(tr.D(xa)).sum(), xa)
-        uv = -grad.detach()                                          # (K, a, d)
-        norms = uv.norm(dim=2)
-        finite_norms = norms[torch.isfinite(norms)]
-        scale = float(torch.quantile(finite_norms, 0.95)) if finite_norms.numel() else 1.0
-        uv = torch.nan_to_num(uv / (scale + 1e-12), 0.0).clamp(-1, 1)
+        uv = torch.nan_to_num(-grad.detach(), 0.0, 0.0, 0.0)       # (K, a, d)
+        # lengths scaled per run (its longest arrow = 1): directions are comparable across
+        # runs, magnitudes are not (a critic's scale is arbitrary)
+        uv = (uv / (uv.norm(dim=2).amax(dim=1)[:, None, None] + 1e-12)).clamp(-1, 1)
         out = []
         for k, cfg in enumerate(tr.configs):
             rec = {"step": step, **self.readouts(x[k])}
@@ -216,7 +215,8 @@ class TrainingExplorer:
             '<p class="ganlib-note" style="font-size:12px;color:#444;margin:4px 0 0">'
             f"{len(self.runs)} real runs recorded when this page was built (one vectorized "
             "sweep): green = real data, purple = G(z), heat map = D (purple: looks fake, "
-            "green: looks real), arrows = −∇ₓ of G's loss. The live lab needs a Python kernel: "
+            "green: looks real), arrows = −∇ₓ of G's loss (direction; longest arrow of a run = "
+            "fixed length). The live lab needs a Python kernel: "
             "open the notebook in Jupyter, Colab or Binder (rocket icon).</p>"
             f'<script type="application/json" data-role="runs">{data}</script></div>')
 
