@@ -243,7 +243,7 @@ _CACHE = {}
 def training_explorer(dataset="ring", *, datasets=None, losses=EXPLORER_LOSSES,
                       lrs=(5e-4, 2e-3, 5e-3), n_critics=(1, 2), steps=1000, every=50, seed=0,
                       batch_size=64, hidden=64, depth=2, clip_value=0.01, gp_weight=10.0,
-                      name=None, start=None, n_samples=2500, heat_n=32, n_show=256,
+                      name=None, start=None, n_samples=2500, heat_n=24, n_show=192,
                       n_arrows=48, cache=True):
     """Train and record the grid datasets × losses × lrs × n_critics (one sweep per dataset).
 
@@ -302,7 +302,10 @@ def _train_and_record(dataset, datasets, losses, lrs, n_critics, steps, every, s
             per_step.append(rec.record(tr, tr.step))
         curves = {k: torch.stack([row[k] for row in tr.rows]).T.tolist()   # (K, n_rows)
                   for k in ("loss_d", "loss_g", "d_real", "d_fake")}
-        log_steps = [row["step"] for row in tr.rows]
+        keep = [i for i, row in enumerate(tr.rows) if row["step"] % (2 * 10) == 0 or
+                i == len(tr.rows) - 1]                 # curves every 20 steps (page weight)
+        curves = {c: [[v[i] for i in keep] for v in curves[c]] for c in curves}
+        log_steps = [tr.rows[i]["step"] for i in keep]
         n_modes = len(rec.centers) if rec.centers is not None else None
         for k, (loss, lr, nc) in enumerate(settings):
             title = (f"{ds_name} · loss={loss}" + (f" (clip {clip_value:g})" if loss == "wgan"

@@ -144,7 +144,7 @@ def _png(fig, dpi):
         return buf.getvalue()
     img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     out = io.BytesIO()
-    img.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+    img.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
         out, format="png", optimize=True)
     return out.getvalue()
 

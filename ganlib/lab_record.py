@@ -57,7 +57,7 @@ def lab_explorer(dataset="ring", loss="nonsaturating", compare=None, **knobs):
     lab's dataset × the losses of :data:`ganlib.explorer.EXPLORER_LOSSES` (plus the lab's
     and the compared run's) × lr ∈ {5e-4, 2e-3, 5e-3} (both players) × n_critic ∈ {1, the
     lab's n_critic, or 2}; MLPs 64 × 2, batch 64, seed = the lab's seed; 1,000 G steps
-    recorded every 50 (300 recorded every 30 when n_critic > 2: a
+    recorded every 100 (300 recorded every 30 when n_critic > 2: a
     round then costs n_critic + 1 updates of every run). It opens on the lab's loss and
     n_critic at lr 2e-3 (the ring's tuned rate); the compared loss is one click away.
     Cached per process: a chapter may call it again to assert on the numbers it shows."""
@@ -77,7 +77,8 @@ def lab_explorer(dataset="ring", loss="nonsaturating", compare=None, **knobs):
     n_critics = (1, nc) if nc > 1 else (1, 2)
     return training_explorer(
         dataset, losses=tuple(losses), lrs=(5e-4, 2e-3, 5e-3), n_critics=n_critics,
-        steps=1000 if nc <= 2 else 300, every=50 if nc <= 2 else 30, hidden=64, batch_size=64,
+        steps=1000 if nc <= 2 else 300, every=100 if nc <= 2 else 30, hidden=64,
+        batch_size=64,
         seed=int(k["seed"]), clip_value=float(k["clip_value"] or 0.01),
         gp_weight=float(k["gp_weight"]), start={"loss": loss, "lr": 2e-3, "n_critic": nc},
         name=f"lab-{dataset}-{loss}")

@@ -55,7 +55,7 @@ def test_numbers_equal_a_single_trainer_run(ring, loss, lr, n_critic):
     assert last["modes"] == m["modes"]
     assert last["hq"] == pytest.approx(float(m["high_quality"]), abs=2e-3)
     curves = ring.run(loss=loss, lr=lr, n_critic=n_critic)["curves"]
-    assert curves["step"] == trainer.history.step
+    assert curves["step"] == [s for s in trainer.history.step if s % 20 == 0]
     for k in ("loss_d", "loss_g", "d_real", "d_fake"):
         assert curves[k][-1] == pytest.approx(getattr(trainer.history, k)[-1], rel=1e-3,
                                               abs=1e-4)
