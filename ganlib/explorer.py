@@ -211,7 +211,7 @@ class TrainingExplorer:
             '<div><button type="button" data-role="play">▶ play</button> '
             f'<label>step <input type="range" data-role="step" min="0" max="{n_steps - 1}" '
             f'value="{n_steps - 1}" step="1"> <output data-role="step-value"></output></label>'
-            f' · {" · ".join(readouts)}</div>'
+            + "".join(f" · {r}" for r in readouts) + '</div>'
             '<p class="ganlib-note" style="font-size:12px;color:#444;margin:4px 0 0">'
             f"{len(self.runs)} real runs recorded when this page was built (one vectorized "
             "sweep): green = real data, purple = G(z), heat map = D (purple: looks fake, "
