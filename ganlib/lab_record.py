@@ -1,8 +1,12 @@
-"""The training lab's stand-in for the static HTML book: a short prerecorded run (issue 6).
+"""The training lab's stand-in for the static HTML book (issues 6 and 10).
 
-A page with no kernel cannot run the live lab (:mod:`ganlib.widgets`), so the lab's cell also
-carries this recording: the same views (:class:`ganlib.lab_views.LabView`) over a short,
-deterministic run, as a ``to_jshtml`` animation whose player needs nothing from outside the page.
+A page with no kernel cannot run the live lab (:mod:`ganlib.widgets`). In the kernel that
+builds the static book (:func:`ganlib.interact.static_build`), ``TrainingLab(...)`` therefore
+returns a :class:`StaticLab`: no widget is created (so the page loads no widget embedder) and
+the cell shows a training explorer (:mod:`ganlib.explorer`) of real runs around the lab's
+settings: the lab's dataset × four losses × two learning rates × two values of n_critic.
+:func:`record_html` (a short ``to_jshtml`` recording of the lab's own views) remains for
+``TrainingLab.static_html``.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from matplotlib.animation import FuncAnimation
 from .animation import offline_controls
 from .lab_views import LabView
 
-__all__ = ["record_html"]
+__all__ = ["record_html", "StaticLab", "lab_explorer"]
 
 _STATIC_CACHE, _STATIC_COUNT = {}, {}
 
@@ -46,3 +50,50 @@ def record_html(make_runs, key, note="", steps=200, frames=20, fps=6, dpi=72):
     _STATIC_COUNT[key] = _STATIC_COUNT.get(key, 0) + 1
     lab_id = hashlib.sha1(f"{key}{_STATIC_COUNT[key]}".encode()).hexdigest()[:32]
     return _STATIC_CACHE[key].replace("{LAB_ID}", lab_id)
+
+
+def lab_explorer(dataset="ring", loss="nonsaturating", compare=None, **knobs):
+    """The explorer standing in for ``TrainingLab(dataset, loss, compare, **knobs)``: the
+    lab's dataset × the losses of :data:`ganlib.explorer.EXPLORER_LOSSES` (plus the lab's
+    and the compared run's) × lr ∈ {5e-4, 2e-3, 5e-3} (both players) × n_critic ∈ {1, the
+    lab's n_critic, or 2}; MLPs 64 × 2, batch 64, seed = the lab's seed; 1,000 G steps
+    recorded every 100 (300 recorded every 30 when n_critic > 2: a
+    round then costs n_critic + 1 updates of every run). It opens on the lab's loss and
+    n_critic at lr 2e-3 (the ring's tuned rate); the compared loss is one click away.
+    Cached per process: a chapter may call it again to assert on the numbers it shows."""
+    from .explorer import EXPLORER_LOSSES, training_explorer
+    from .widgets import DEFAULTS, check_knobs
+
+    k = {**DEFAULTS, "clip_value": 0.01 if loss == "wgan" else 0.0, **knobs,
+         "dataset": dataset, "loss": loss}
+    problem = check_knobs({**k, "betas": tuple(k["betas"])})
+    if problem:
+        raise ValueError(problem)
+    losses = list(EXPLORER_LOSSES)
+    for extra in (loss, (compare or {}).get("loss")):
+        if extra and extra not in losses:
+            losses.append(extra)
+    nc = int(k["n_critic"])
+    n_critics = (1, nc) if nc > 1 else (1, 2)
+    return training_explorer(
+        dataset, losses=tuple(losses), lrs=(5e-4, 2e-3, 5e-3), n_critics=n_critics,
+        steps=1000 if nc <= 2 else 300, every=100 if nc <= 2 else 30, hidden=64,
+        batch_size=64,
+        seed=int(k["seed"]), clip_value=float(k["clip_value"] or 0.01),
+        gp_weight=float(k["gp_weight"]), start={"loss": loss, "lr": 2e-3, "n_critic": nc},
+        name=f"lab-{dataset}-{loss}")
+
+
+class StaticLab:
+    """What ``TrainingLab(...)`` is in the static book's build: the explorer, no widget."""
+
+    def __init__(self, dataset="ring", loss="nonsaturating", compare=None, **knobs):
+        for key in ("checkpoint", "budget", "chunk_s", "threads"):   # live-only options
+            knobs.pop(key, None)
+        self.explorer = lab_explorer(dataset, loss, compare, **knobs)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.explorer._repr_mimebundle_(include, exclude)
+
+    def __repr__(self):
+        return f"StaticLab({self.explorer.name!r}, {len(self.explorer.runs)} recorded runs)"

@@ -77,6 +77,13 @@ class TrainingLab:
     last refusal or note shown in the widget.
     """
 
+    def __new__(cls, *args, **kwargs):
+        from ganlib.interact import static_build     # the static book: an explorer, no widget
+        if static_build():
+            from ganlib.lab_record import StaticLab
+            return StaticLab(*args, **kwargs)
+        return super().__new__(cls)
+
     def __init__(self, dataset="ring", loss="nonsaturating", compare=None, *,
                  checkpoint=None, budget=0.15, chunk_s=0.05, threads=1, **knobs):
         for what, given in (("knob", knobs), ("compare key", compare or {})):
