@@ -32,7 +32,10 @@ REPO_URL = CONFIG["repository"]["url"]
 # package only (no extras: the book toolchain in [book] would replace Colab's kernel stack).
 SETUP_CELL = """\
 # Setup: on Colab, install the book's package (ganlib); elsewhere this does nothing.
-import importlib.util, subprocess, sys
+import importlib.util
+import subprocess
+import sys
+
 if "google.colab" in sys.modules and importlib.util.find_spec("ganlib") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "ganlib @ git+{url}"], check=True)"""
