@@ -169,7 +169,12 @@ def test_config_essentials():
     assert CONFIG["execute"]["execute_notebooks"] == "cache"
     assert 0 < CONFIG["execute"]["timeout"] <= 600
     assert REPO_URL == "https://github.com/gan-book/gan-book"
-    assert CONFIG["repository"]["branch"] == "main"
+    # Launch buttons open the Jupyter-ready copies that CI publishes to the `notebooks` branch.
+    assert CONFIG["repository"]["branch"] == "notebooks"
+    assert CONFIG["repository"]["path_to_book"] == ""
+    workflow = (ROOT / ".github" / "workflows" / "book.yml").read_text()
+    assert "--branch notebooks" in workflow and "--branch notebooks" in (
+        ROOT / "Makefile").read_text(), "CI and `make publish` must fill the launch branch"
     assert CONFIG["launch_buttons"]["colab_url"] and CONFIG["launch_buttons"]["binderhub_url"]
     extensions = CONFIG["sphinx"]["extra_extensions"]
     for ext in ("sphinx_exercise", "sphinx_proof", "sphinx-mathjax-offline",

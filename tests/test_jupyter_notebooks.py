@@ -151,3 +151,19 @@ def test_download_links_serve_the_jupyter_ready_notebooks():
                 for h in raw_myst(jn._src(c))]
         assert not hits, (f"{served}: the download is the MyST source (run `make html`, which "
                           f"runs scripts/jupyter_notebooks.py): {hits[:3]}")
+
+
+def test_the_launch_branch_tree(tmp_path):
+    """`--tree` (what CI pushes to the `notebooks` branch that Colab and Binder open): the
+    committed tree, so Binder finds environment.yml and the package, with the chapters replaced
+    by their Jupyter-ready copies."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tree = tmp_path / "tree"
+    assert jn.main(["--out", str(tmp_path / "nb"), "--tree", str(tree)]) == 0
+    for name in ("environment.yml", "pyproject.toml", "ganlib/__init__.py", "_config.yml"):
+        assert (tree / name).exists(), f"{name} missing from the launch branch tree"
+    for path in SOURCES:
+        nb = json.loads((tree / "book" / path.name).read_text(encoding="utf-8"))
+        assert not [h for c in nb["cells"] if c["cell_type"] == "markdown"
+                    for h in raw_myst(jn._src(c))], f"{path.name}: MyST left in the tree"
