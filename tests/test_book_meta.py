@@ -249,3 +249,53 @@ def test_api_reference_covers_every_module():
     modules = sorted(p.stem for p in (ROOT / "ganlib").glob("*.py") if not p.stem.startswith("_"))
     missing = [m for m in modules if f".. automodule:: ganlib.{m}\n" not in api]
     assert not missing, f"book/api.md has no automodule for: {missing}"
+
+
+# ---- what a reader meets first, and citations ---------------------------------------------------
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_title_follows_the_setup_cell(path):
+    """The title is the first thing on the page: any cell between the (removed) setup cell and
+    the title would render above it (a hide-input cell shows a "Show code cell source" bar)."""
+    second = _nb(path)["cells"][1]
+    lines = [line for line in _source(second).splitlines() if line.strip()]
+    if lines and re.fullmatch(r"\([^()\s]+\)=", lines[0].strip()):
+        lines = lines[1:]
+    assert second["cell_type"] == "markdown" and lines and lines[0].startswith("# "), (
+        f"{path.name}: the cell after the setup cell must be the chapter's title (# ...); "
+        f"move cell {second.get('id')} ({second['cell_type']}) below the title")
+
+
+def _cited_keys() -> set[str]:
+    keys = set()
+    texts = [_source(c) for p in NOTEBOOKS for c in _nb(p)["cells"]]
+    texts += [p.read_text() for p in BOOK.glob("*.md")]
+    for text in texts:
+        for group in re.findall(r"\{cite(?::[a-z]+)?\}`([^`]+)`", text):
+            keys |= {k.strip() for k in group.split(",")}
+    return keys
+
+
+def _bib_keys() -> list[str]:
+    return re.findall(r"^@\w+\s*\{\s*([^,\s]+)\s*,", (BOOK / "references.bib").read_text(), re.M)
+
+
+def test_every_citation_is_in_references_bib():
+    missing = sorted(_cited_keys() - set(_bib_keys()))
+    assert not missing, f"cited but not in book/references.bib: {missing}"
+
+
+def test_every_reference_is_cited():
+    uncited = sorted(set(_bib_keys()) - _cited_keys())
+    assert not uncited, (f"book/references.bib entries cited nowhere (cite them with "
+                         f"{{cite:t}}/{{cite:p}} or remove them): {uncited}")
+
+
+def test_citations_use_one_style():
+    """Citations are {cite:t}/{cite:p} roles (rendered author-year), not typed by hand."""
+    assert CONFIG["sphinx"]["config"]["bibtex_reference_style"] == "author_year"
+    by_hand = re.compile(r"\[[A-Z][A-Za-z]+\d{2}\]|^\**References?\.|"
+                         r"[A-Z][a-z]+ (?:et al\.|and [A-Z][a-z]+),? \(?(?:19|20)\d\d", re.M)
+    typed = [(p.name, m) for p in NOTEBOOKS for c in _nb(p)["cells"]
+             if c["cell_type"] == "markdown" for m in by_hand.findall(_source(c))]
+    assert not typed, f"hand-typed citation keys or run-on reference lists: {typed[:10]}"
