@@ -129,7 +129,7 @@ nbval: setup
 
 test-html: setup
 	@echo ">>> browser checks of $(HTML) (headless chromium)"
-	GANBOOK_REQUIRE_HTML=1 $(PY) -m pytest tests/test_html.py
+	GANBOOK_REQUIRE_HTML=1 $(PY) -m pytest tests/test_html.py tests/test_jupyter_notebooks.py
 
 ## ---- publishing (CI does this from main: .github/workflows/book.yml) ---------------------
 # The HTML to the gh-pages branch, and the committed tree with Jupyter-ready chapters to the
