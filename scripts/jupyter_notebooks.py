@@ -53,6 +53,9 @@ TARGET = re.compile(r"^\((?P<label>[^()\s]+)\)=\s*$")
 HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.*?)\s*#*\s*$")
 ROLE = re.compile(r"\{(?P<name>[A-Za-z][\w:.-]*)\}`(?P<body>[^`]*)`")
 LABELLED_MATH = re.compile(r"\$\$(?P<body>.+?)\$\$[ \t]*\((?P<label>[^()\s]+)\)", re.S)
+DOUBLED = re.compile(r"\b((?:exercise|theorem|section|chapter|proposition|definition)s?)\s+"
+                     r"(?:Exercise|Theorem|Section|Chapter|Proposition|Definition)(?= \d)",
+                     re.I)
 EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 
 ADMONITIONS = {"note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning",
@@ -312,8 +315,9 @@ class Renderer:
             tag = f"\\tag{{{t.number}}}" if t else ""
             return f'<a id="equation-{m["label"]}"></a>\n\n$${m["body"].rstrip()}\n{tag}\n$$'
 
-        body = LABELLED_MATH.sub(labelled, body)
-        return ROLE.sub(self.role, body)
+        body = ROLE.sub(self.role, LABELLED_MATH.sub(labelled, body))
+        # "Exercise {ref}`ex-…`" would read "Exercise Exercise 7.1": keep the author's word.
+        return DOUBLED.sub(lambda m: m[1], body)
 
     # directives ----------------------------------------------------------------------------
     def directive(self, name: str, arg: str, opts: dict[str, str], content: str) -> str:
