@@ -287,7 +287,7 @@ def test_equations_on_a_phone_scroll_rather_than_cut(browser, server, rel):
 
 
 # Code cells and outputs that scroll (or are cut) sideways.
-WIDE_CODE = """(slack) => [...document.querySelectorAll(
+WIDE_CODE = r"""(slack) => [...document.querySelectorAll(
     '.cell_input pre, .cell_output pre, .cell_output .output, .cell_output table, '
     + '.cell_output .text_html, .highlight pre')]
   .filter(e => e.getBoundingClientRect().width > 0 && e.scrollWidth > e.clientWidth + slack)
@@ -312,7 +312,7 @@ def test_no_code_or_output_scrolls_sideways_at_1280(wide_pages, rel):
 
 # Solutions: nothing of a solution visible until its dropdown is opened, and its code not shown
 # in plain view elsewhere on the page (e.g. a checker cell that prints the reference).
-SOLUTIONS = """() => {
+SOLUTIONS = r"""() => {
   const visible = e => e.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})
                        && e.getBoundingClientRect().height > 0;
   const sols = [...document.querySelectorAll('.solution')];
