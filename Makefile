@@ -80,8 +80,10 @@ book: setup
 
 # Build only (no installs): what `book` and the offline build run. The download button serves
 # _sources/book/*.ipynb: replaced by the Jupyter-ready copies (no raw MyST) of `notebooks`.
+# MPLBACKEND is dropped: an inherited MPLBACKEND=Agg would silently remove every static figure
+# (the kernels would not use matplotlib's inline backend).
 html:
-	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
+	env -u MPLBACKEND $(VENV)/bin/jupyter-book build . $(JB_FLAGS)
 	$(MAKE) --no-print-directory notebooks
 	cp _build/jupyter/book/*.ipynb $(HTML)/_sources/book/
 	@echo
