@@ -293,7 +293,7 @@ WIDE_CODE = r"""(slack) => [...document.querySelectorAll(
     const kind = e.closest('.cell_input') ? 'code' : e.closest('.cell_output') ? 'output' : 'block';
     const all = [...document.querySelectorAll('.cell')];
     return `${kind} of cell ${all.indexOf(cell)}: ${e.scrollWidth} px in ${e.clientWidth} px `
-           + `(${(e.innerText || '').split('\n').find(l => l.length > 0).slice(0, 50)}...)`;
+           + `(${((e.innerText || '').split('\n').find(l => l.length > 0) || '').slice(0, 50)}...)`;
   })"""
 
 
