@@ -1,6 +1,7 @@
 # The GAN book: two commands.
 #   make book   set up .venv (+ npm, chromium), execute every chapter, build the HTML into _build/html
-#   make test   set up, unit tests, the book built with the network cut, nbval, browser checks
+#   make test   set up, lint, unit tests, the book built with the network cut, nbval, browser checks
+#   make publish  push _build/html to gh-pages and the Jupyter-ready notebooks to `notebooks`
 # Setup is stamped on the contents of pyproject.toml + requirements/constraints.txt and of
 # package.json + package-lock.json, so a second run with nothing changed installs nothing.
 
@@ -27,11 +28,14 @@ PIP_STAMP := $(VENV)/.stamp-pip-$(PIP_HASH)
 NPM_STAMP := _vendor/.stamp-npm-$(NPM_HASH)
 SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup apt book html test unit book-offline nbval test-html lab clean distclean
+.PHONY: help setup apt book html notebooks test lint unit book-offline nbval test-html lab \
+        publish clean distclean
 
 help:
 	@echo "make book   build the HTML book into $(HTML) (sets up .venv first)"
-	@echo "make test   unit tests + offline book build + nbval + browser checks of the HTML"
+	@echo "make test   lint + unit tests + offline book build + nbval + browser checks of the HTML"
+	@echo "make lint   ruff over ganlib/, tests/, scripts/ and the notebooks; actionlint"
+	@echo "make publish  push $(HTML) to gh-pages and the Jupyter-ready notebooks to notebooks"
 	@echo "make lab    open the chapters in JupyterLab"
 	@echo "make clean  remove _build and _vendor (make distclean: also .venv and node_modules)"
 
@@ -74,9 +78,14 @@ apt:
 book: setup
 	$(MAKE) --no-print-directory html
 
-# Build only (no installs): what `book` and the offline build run.
+# Build only (no installs): what `book` and the offline build run. The download button serves
+# _sources/book/*.ipynb: replaced by the Jupyter-ready copies (no raw MyST) of `notebooks`.
+# MPLBACKEND is dropped: an inherited MPLBACKEND=Agg would silently remove every static figure
+# (the kernels would not use matplotlib's inline backend).
 html:
-	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
+	env -u MPLBACKEND $(VENV)/bin/jupyter-book build . $(JB_FLAGS)
+	$(MAKE) --no-print-directory notebooks
+	cp _build/jupyter/book/*.ipynb $(HTML)/_sources/book/
 	@echo
 	@echo "The book: $(abspath $(HTML))/index.html"
 
@@ -90,14 +99,26 @@ book-offline: setup
 	  $(MAKE) --no-print-directory book; \
 	fi
 
+# Jupyter-ready notebooks: MyST rendered to plain Markdown, code cells unchanged.
+notebooks:
+	$(PY) scripts/jupyter_notebooks.py --out _build/jupyter
+
 ## ---- tests ---------------------------------------------------------------------------------
 test: setup
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory book-offline
 	$(MAKE) --no-print-directory nbval
 	$(MAKE) --no-print-directory test-html
 	@echo
-	@echo "make test: all passed (unit tests, offline book build, nbval, browser checks of $(HTML))"
+	@echo "make test: all passed (lint, unit tests, offline book build, nbval, browser checks of $(HTML))"
+
+# ruff (pinned in the test extra) reads .ipynb natively; book/ruff.toml sets the notebooks'
+# 85-character lines. actionlint checks the GitHub Actions workflow offline.
+lint: setup
+	@echo ">>> ruff over ganlib/, tests/, scripts/ and book/*.ipynb; actionlint"
+	$(VENV)/bin/ruff check ganlib tests scripts benchmarks book
+	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
 
 unit: setup
 	@echo ">>> unit tests of ganlib and the book's metadata"
@@ -110,7 +131,18 @@ nbval: setup
 
 test-html: setup
 	@echo ">>> browser checks of $(HTML) (headless chromium)"
-	GANBOOK_REQUIRE_HTML=1 $(PY) -m pytest tests/test_html.py
+	GANBOOK_REQUIRE_HTML=1 $(PY) -m pytest tests/test_html.py tests/test_jupyter_notebooks.py
+
+## ---- publishing (CI does this from main: .github/workflows/book.yml) ---------------------
+# The HTML to the gh-pages branch, and the committed tree with Jupyter-ready chapters to the
+# `notebooks` branch that the Colab and Binder launch buttons open (_config.yml: repository.branch).
+publish: html
+	rm -rf _build/notebooks-branch
+	$(PY) scripts/jupyter_notebooks.py --out _build/jupyter --tree _build/notebooks-branch
+	$(VENV)/bin/ghp-import --no-jekyll --push --force --branch gh-pages \
+	  --message "Publish the book from $$(git rev-parse --short HEAD)" $(HTML)
+	$(VENV)/bin/ghp-import --push --force --branch notebooks \
+	  --message "Jupyter-ready notebooks from $$(git rev-parse --short HEAD)" _build/notebooks-branch
 
 ## ---- misc ----------------------------------------------------------------------------------
 lab: setup

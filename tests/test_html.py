@@ -180,6 +180,189 @@ def test_page(page, server, rel):
     assert not page.errors, f"{rel}: JavaScript errors: {page.errors}"
 
 
+# ---- presentation: what a reader sees at 1280 px (and 390 px) ----------------------------------
+
+CHAPTERS = [rel for rel in PAGES if _is_chapter(rel)]
+ARTIFACTS = ROOT / "_build" / "artifacts"
+MIN_FIGURE_SCALE = 0.85  # a figure may be shown at no less than 85 % of its natural width
+SLACK_PX = 2             # sub-pixel rounding
+
+
+def _open(browser, server, rel, width, height=900):
+    """Open a page at a viewport width, network cut, math typeset, images loaded."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.route("**/*", lambda route: route.continue_()
+                  if urlparse(route.request.url).hostname in LOCAL_HOSTS
+                  or route.request.url.startswith(("data:", "blob:")) else route.abort())
+    page = context.new_page()
+    page.goto(f"{server}/{rel}", wait_until="load")
+    if page.locator(".math").count():
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                               timeout=30_000)
+        page.evaluate("() => MathJax.startup.promise")
+    page.evaluate(LOAD_IMAGES)
+    page.wait_for_timeout(300)
+    return context, page
+
+
+@pytest.fixture(scope="module")
+def wide_pages(browser, server):
+    """Each chapter opened once at 1280 px (shared by the checks below); screenshots saved."""
+    opened = {}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for rel in CHAPTERS:
+        context, page = _open(browser, server, rel, 1280)
+        page.screenshot(path=str(ARTIFACTS / f"{Path(rel).stem}-1280.jpg"), full_page=True,
+                        type="jpeg", quality=70)
+        opened[rel] = page
+    yield opened
+    for page in opened.values():
+        page.context.close()
+
+
+# Figures: the rendered width against the natural width (CSS px: the width attribute when the
+# image declares one, e.g. a retina PNG shown at half its pixels).
+SHRUNK_FIGURES = """(minScale) => [...document.querySelectorAll('article img, .bd-article img')]
+  .filter(i => i.naturalWidth > 0 && i.getBoundingClientRect().width > 0)
+  .map(i => {
+    const natural = i.getAttribute('width') ? parseFloat(i.getAttribute('width')) : i.naturalWidth;
+    const shown = i.getBoundingClientRect().width;
+    return {src: (i.getAttribute('src') || '').slice(0, 60), natural, shown,
+            scale: shown / natural};
+  })
+  .filter(f => f.scale < minScale)
+  .map(f => `${f.src}: ${Math.round(f.natural)} px shown at ${Math.round(f.shown)} px `
+            + `(${Math.round(100 * f.scale)} %)`)"""
+
+
+@pytest.mark.parametrize("rel", CHAPTERS)
+def test_no_figure_shrunk_below_85_percent(wide_pages, rel):
+    shrunk = wide_pages[rel].evaluate(SHRUNK_FIGURES, MIN_FIGURE_SCALE)
+    assert not shrunk, f"{rel}: figures scaled below 85 % of their width:\n" + "\n".join(shrunk)
+
+
+# Display equations: wider than their box (cut or scrolled) at this viewport.
+WIDE_EQUATIONS = """(slack) => [...document.querySelectorAll('div.math')].map(box => {
+    const mjx = box.querySelector('mjx-container') || box;
+    const content = Math.max(box.scrollWidth, mjx.scrollWidth,
+                             ...[...mjx.children].map(c => c.getBoundingClientRect().width));
+    const room = box.clientWidth;
+    let scroller = null;
+    for (let e = mjx; e && e !== document.body; e = e.parentElement) {
+      const o = getComputedStyle(e).overflowX;
+      if ((o === 'auto' || o === 'scroll') && e.scrollWidth > e.clientWidth + slack) {
+        scroller = e; break; }
+    }
+    const r = box.getBoundingClientRect();
+    return {id: box.id || (box.querySelector('[id]') || {}).id || box.textContent.slice(0, 40),
+            eqno: (box.querySelector('.eqno') || {}).textContent || '',
+            over: content - room, scrolls: !!scroller,
+            offscreen: r.right > document.documentElement.clientWidth + slack};
+  }).filter(e => e.over > slack || e.offscreen)"""
+
+
+@pytest.mark.parametrize("rel", CHAPTERS)
+def test_no_display_equation_overflows_at_1280(wide_pages, rel):
+    wide = wide_pages[rel].evaluate(WIDE_EQUATIONS, SLACK_PX)
+    assert not wide, (f"{rel}: display equations wider than the column at 1280 px:\n"
+                      + "\n".join(f"{e['eqno'].strip(' #')} {e['id']}: {e['over']:.0f} px too wide"
+                                   for e in wide))
+
+
+@pytest.mark.parametrize("rel", CHAPTERS)
+def test_equations_on_a_phone_scroll_rather_than_cut(browser, server, rel):
+    """At 390 px a long equation may scroll sideways, but only inside a scrollbar of its own:
+    nothing cut off without one, and no equation box reaching past the screen's edge."""
+    context, page = _open(browser, server, rel, 390, 844)
+    try:
+        wide = page.evaluate(WIDE_EQUATIONS, SLACK_PX)
+    finally:
+        context.close()
+    cut = [e for e in wide if e["over"] > SLACK_PX and not e["scrolls"] or e["offscreen"]]
+    assert not cut, (f"{rel}: equations cut at 390 px without a scrollbar of their own: "
+                     + ", ".join(f"{e['eqno'].strip(' #')} {e['id']}" for e in cut))
+
+
+# Code cells and outputs that scroll (or are cut) sideways.
+WIDE_CODE = r"""(slack) => [...document.querySelectorAll(
+    '.cell_input pre, .cell_output pre, .cell_output .output, .cell_output table, '
+    + '.cell_output .text_html, .highlight pre')]
+  .filter(e => e.getBoundingClientRect().width > 0 && e.scrollWidth > e.clientWidth + slack)
+  .map(e => {
+    const cell = e.closest('.cell');
+    const kind = e.closest('.cell_input') ? 'code' : e.closest('.cell_output') ? 'output' : 'block';
+    const all = [...document.querySelectorAll('.cell')];
+    return `${kind} of cell ${all.indexOf(cell)}: ${e.scrollWidth} px in ${e.clientWidth} px `
+           + `(${((e.innerText || '').split('\n').find(l => l.length > 0) || '').slice(0, 50)}...)`;
+  })"""
+
+
+@pytest.mark.parametrize("rel", CHAPTERS)
+def test_no_code_or_output_scrolls_sideways_at_1280(wide_pages, rel):
+    page = wide_pages[rel]
+    # Open every collapsed input ("Show code cell source") so its width is measured too.
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => {"
+                  " if (!d.closest('.solution, .dropdown')) d.open = true; })")
+    wide = page.evaluate(WIDE_CODE, SLACK_PX)
+    assert not wide, f"{rel}: code or output wider than the column at 1280 px:\n" + "\n".join(wide)
+
+
+# Solutions: nothing of a solution visible until its dropdown is opened, and its code not shown
+# in plain view elsewhere on the page (e.g. a checker cell that prints the reference).
+SOLUTIONS = r"""() => {
+  const visible = e => e.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})
+                       && e.getBoundingClientRect().height > 0;
+  const sols = [...document.querySelectorAll('.solution')];
+  const shown = sols.flatMap(s => [...s.querySelectorAll('p, pre, li, .math, img, table')]
+      .filter(e => !e.closest('.admonition-title, summary') && visible(e))
+      .map(e => `${s.id || 'solution'}: ${e.textContent.trim().slice(0, 60)}`));
+  const norm = t => t.replace(/\s+/g, ' ').trim();
+  const answers = sols.flatMap(s => [...s.querySelectorAll('pre')].map(p => norm(p.textContent)))
+                      .filter(t => t.length >= 40);
+  const leaked = [...document.querySelectorAll('pre')]
+      .filter(p => !p.closest('.solution') && visible(p))
+      .flatMap(p => answers.filter(a => norm(p.textContent).includes(a))
+                           .map(a => `shown in plain view: ${a.slice(0, 60)}`));
+  return {count: sols.length, shown, leaked};
+}"""
+
+
+@pytest.mark.parametrize("rel", CHAPTERS)
+def test_no_solution_visible_before_its_dropdown_is_opened(wide_pages, rel):
+    found = wide_pages[rel].evaluate(SOLUTIONS)
+    problems = found["shown"] + found["leaked"]
+    assert not problems, f"{rel}: solution text visible before opening it:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("rel", CHAPTERS)
+def test_nothing_above_the_chapter_title(wide_pages, rel):
+    """No cell (e.g. a collapsed "Show code cell source" bar) is rendered above the title."""
+    above = wide_pages[rel].evaluate("""() => {
+      const h1 = document.querySelector('article h1, .bd-article h1');
+      return [...document.querySelectorAll('.cell, .admonition, details')]
+        .filter(e => e.getBoundingClientRect().height > 0
+                     && (h1.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_PRECEDING))
+        .map(e => e.className.slice(0, 60));
+    }""")
+    assert not above, f"{rel}: elements above the chapter title: {above}"
+
+
+def test_screenshots_of_every_chapter(wide_pages):
+    missing = [rel for rel in CHAPTERS if not (ARTIFACTS / f"{Path(rel).stem}-1280.jpg").exists()]
+    assert CHAPTERS and not missing, f"no screenshot for {missing}"
+
+
+def test_landing_page_links_every_chapter(browser, server):
+    context, page = _open(browser, server, "book/intro.html", 1280)
+    try:
+        hrefs = page.eval_on_selector_all("article a[href], .bd-article a[href]",
+                                          "as => as.map(a => a.href)")
+    finally:
+        context.close()
+    missing = [rel for rel in CHAPTERS if not any(h.split("#")[0].endswith(rel) for h in hrefs)]
+    assert not missing, f"the landing page's text does not link to: {missing}"
+
+
 def test_search_index_is_built():
     assert (HTML / "search.html").exists() and (HTML / "searchindex.js").exists()
 
