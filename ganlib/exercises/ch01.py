@@ -16,6 +16,8 @@ import math
 import numpy as np
 import torch
 
+from ._common import checker
+
 __all__ = ["check_kl", "check_mle_gaussian", "check_jsd"]
 
 _LOG2 = math.log(2.0)
@@ -65,6 +67,7 @@ _KL_MISTAKES = [
 ]
 
 
+@checker
 def check_kl(fn) -> bool:
     """Check ``fn(mu1, s1, mu2, s2) -> KL(N(mu1, s1^2) || N(mu2, s2^2))`` in nats.
 
@@ -104,6 +107,7 @@ def _samples():
     return [small, large]
 
 
+@checker
 def check_mle_gaussian(fn) -> bool:
     """Check ``fn(x) -> (mu, sigma)``, the maximum-likelihood Gaussian for 1D samples ``x``.
 
@@ -180,6 +184,7 @@ _JSD_MISTAKES = [
 ]
 
 
+@checker
 def check_jsd(fn) -> bool:
     """Check ``fn(p, q) -> JSD(p || q)`` for discrete distributions, in nats.
 
