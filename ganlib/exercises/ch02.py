@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._common import scalar
+from ._common import checker, scalar
 
 __all__ = ["check_bce", "check_value_function", "check_alternating_step",
            "check_extragradient_matrix"]
@@ -29,6 +29,7 @@ def _close(a, b, tol=1e-5) -> bool:
                             rtol=tol, atol=tol))
 
 
+@checker
 def check_bce(fn) -> str:
     """Check ``fn(p, y) -> mean binary cross-entropy`` of probabilities p against labels y.
 
@@ -67,6 +68,7 @@ def check_bce(fn) -> str:
                          "check −mean[y log p + (1 − y) log(1 − p)]")
 
 
+@checker
 def check_value_function(fn) -> str:
     """Check ``fn(real_logits, fake_logits) -> V(D, G)`` from LOGITS.
 
@@ -110,6 +112,7 @@ def check_value_function(fn) -> str:
     raise AssertionError(f"V(D, G) on the test logits should be {ref:.4f}, got {got:.4f}")
 
 
+@checker
 def check_alternating_step(fn) -> str:
     """Check ``fn(x, y, lr) -> (x_new, y_new)``: one alternating step on f(x, y) = x·y.
 
@@ -143,6 +146,7 @@ def check_alternating_step(fn) -> str:
                          f"(0.7, −0.4) with lr=0.3, got ({got[0]:.4f}, {got[1]:.4f})")
 
 
+@checker
 def check_extragradient_matrix(fn) -> str:
     """Check ``fn(lr) -> 2×2 matrix M`` with (x, y)_{t+1} = M (x, y)_t for extragradient.
 
