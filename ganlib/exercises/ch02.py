@@ -14,8 +14,12 @@ import torch.nn.functional as F
 
 from ._common import checker, scalar
 
-__all__ = ["check_bce", "check_value_function", "check_alternating_step",
-           "check_extragradient_matrix"]
+__all__ = [
+    "check_alternating_step",
+    "check_bce",
+    "check_extragradient_matrix",
+    "check_value_function",
+]
 
 
 def _ok(msg: str) -> str:
@@ -91,20 +95,20 @@ def check_value_function(fn) -> str:
                    "the equilibrium D = ½).")
     r_ls, f_ls = F.logsigmoid(real_logits), F.logsigmoid(fake_logits)
     hints = [
-        (-ref, "wrong sign: V is the log-likelihood that D maximises (≤ 0); "
-               "the BCE loss is −V"),
+        (-ref, ("wrong sign: V is the log-likelihood that D maximises (≤ 0); "
+               "the BCE loss is −V")),
         ((F.logsigmoid(fake_logits).mean() + F.logsigmoid(-real_logits).mean()).item(),
          "real and fake swapped: log D(x) for real logits, log(1 − D(G(z))) for fake ones"),
         ((r_ls.mean() + f_ls.mean()).item(),
-         "second term is log D(G(z)); the value function has log(1 − D(G(z))) = "
-         "logsigmoid(−fake_logits)"),
+         ("second term is log D(G(z)); the value function has log(1 − D(G(z))) = "
+         "logsigmoid(−fake_logits)")),
         ((real_logits.mean() + (1 - fake_logits).mean()).item(),
          "you used the logits as probabilities: apply the sigmoid (through logsigmoid)"),
         ((torch.sigmoid(real_logits).log().sum() + (1 - torch.sigmoid(fake_logits)).log().sum())
          .item(), "you summed; take the mean of each expectation separately"),
         (torch.cat([r_ls, F.logsigmoid(-fake_logits)]).mean().item(),
-         "you averaged over the concatenated batch; V is a sum of TWO means "
-         "(one over real, one over fake samples)"),
+         ("you averaged over the concatenated batch; V is a sum of TWO means "
+         "(one over real, one over fake samples)")),
     ]
     for value, hint in hints:
         if _close(got, value):
@@ -130,8 +134,8 @@ def check_alternating_step(fn) -> str:
     x_first = (x - lr * y, y + lr * (x - lr * y))
     hints = [
         (simultaneous_step(x, y, lr),
-         "that is the SIMULTANEOUS step (x used the old y); update y first, then x with the "
-         "new y"),
+         ("that is the SIMULTANEOUS step (x used the old y); update y first, then x with the "
+         "new y")),
         (x_first, "you moved x (G) first; in Algorithm 1 the discriminator y moves first"),
         ((x + lr * (y + lr * x), y + lr * x),
          "x must DESCEND on x·y: x ← x − lr·y (its gradient is y)"),

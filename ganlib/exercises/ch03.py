@@ -20,8 +20,14 @@ import torch
 
 from ._common import checker, scalar
 
-__all__ = ["check_optimal_discriminator", "check_value_at_optimum", "check_density_ratio",
-           "check_ns_objective", "check_ml_generator_loss", "VALUE_AT_OPTIMUM_UNIFORMS"]
+__all__ = [
+    "VALUE_AT_OPTIMUM_UNIFORMS",
+    "check_density_ratio",
+    "check_ml_generator_loss",
+    "check_ns_objective",
+    "check_optimal_discriminator",
+    "check_value_at_optimum",
+]
 
 #: C(G) for p_data = U[0, 1] and p_g = U[1/2, 3/2]: JSD = (log 2)/2, so C = -log 4 + log 2 = -log 2.
 VALUE_AT_OPTIMUM_UNIFORMS = -math.log(2.0)
@@ -63,7 +69,7 @@ def check_optimal_discriminator(fn) -> bool:
     a, b = _densities()
     try:
         out = fn(a.clone(), b.clone())
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         raise AssertionError(f"fn(p_data_x, p_g_x) raised {type(err).__name__}: {err}") from err
     got = _as_array(out, "fn(p_data_x, p_g_x)", a.shape)
     a, b = a.numpy(), b.numpy()
@@ -73,17 +79,17 @@ def check_optimal_discriminator(fn) -> bool:
         return True
     with np.errstate(divide="ignore", invalid="ignore"):
         mistakes = [
-            ("your D* is p_g/(p_data+p_g): real and fake are swapped "
-             "(D outputs the probability that x is REAL)", b / (a + b)),
-            ("missing normalisation: you returned p_data(x) itself, which is a density, not a "
-             "probability; divide by p_data(x) + p_g(x)", a),
-            ("you returned the density ratio p_data/p_g (unbounded); D* = ratio/(1 + ratio) "
-             "= p_data/(p_data + p_g) lies in [0, 1]", a / b),
+            (("your D* is p_g/(p_data+p_g): real and fake are swapped "
+             "(D outputs the probability that x is REAL)"), b / (a + b)),
+            (("missing normalisation: you returned p_data(x) itself, which is a density, not a "
+             "probability; divide by p_data(x) + p_g(x)"), a),
+            (("you returned the density ratio p_data/p_g (unbounded); D* = ratio/(1 + ratio) "
+             "= p_data/(p_data + p_g) lies in [0, 1]"), a / b),
             ("you returned 1/2 everywhere: that is D* only when p_g = p_data", np.full_like(a, 0.5)),
             ("you returned the logit log(p_data/p_g); apply the sigmoid (or use the ratio formula)",
              np.log(a / b)),
-            ("factor 1/2 in the denominator: D* = p_data/(p_data + p_g), not "
-             "p_data/((p_data + p_g)/2)", 2 * a / (a + b)),
+            (("factor 1/2 in the denominator: D* = p_data/(p_data + p_g), not "
+             "p_data/((p_data + p_g)/2)"), 2 * a / (a + b)),
         ]
     for hint, wrong in mistakes:
         if _matches(got, wrong):
@@ -106,7 +112,7 @@ def check_value_at_optimum(value) -> bool:
     if callable(value):
         try:
             value = value()
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             raise AssertionError(f"value() raised {type(err).__name__}: {err}") from err
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().item()
@@ -121,13 +127,13 @@ def check_value_at_optimum(value) -> bool:
         return True
     log2 = math.log(2.0)
     mistakes = [
-        (-math.log(4.0), "-log 4 is the value only when p_g = p_data; here the uniforms overlap "
-                         "on half their mass, so JSD > 0 and C(G) > -log 4"),
+        (-math.log(4.0), ("-log 4 is the value only when p_g = p_data; here the uniforms overlap "
+                         "on half their mass, so JSD > 0 and C(G) > -log 4")),
         (log2 / 2, "that is the JSD itself; C(G) = -log 4 + 2*JSD"),
         (log2, "you forgot the -log 4 term: C(G) = -log 4 + 2*JSD"),
         (-math.log(4.0) + log2 / 2, "the JSD needs the factor 2: C(G) = -log 4 + 2*JSD, not -log 4 + JSD"),
-        (-math.log(4.0) + 2 * log2, "C(G) = 0 means JSD = log 2, i.e. disjoint supports; these "
-                                    "uniforms overlap on [1/2, 1], so JSD = (log 2)/2"),
+        (-math.log(4.0) + 2 * log2, ("C(G) = 0 means JSD = log 2, i.e. disjoint supports; these "
+                                    "uniforms overlap on [1/2, 1], so JSD = (log 2)/2")),
         (-2 + 1.0, "you mixed in base-2 logarithms; use natural logs (nats): -log 4 = -1.386"),
     ]
     for wrong, hint in mistakes:
@@ -151,7 +157,7 @@ def check_density_ratio(fn) -> bool:
     d = a / (a + b)  # the optimal discriminator on the grid
     try:
         out = fn(d.clone(), b.clone())
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         raise AssertionError(f"fn(D_x, p_g_x) raised {type(err).__name__}: {err}") from err
     got = _as_array(out, "fn(D_x, p_g_x)", a.shape)
     a, b, d = a.numpy(), b.numpy(), d.numpy()
@@ -212,7 +218,7 @@ def check_ns_objective(fn) -> bool:
     for p, q in cases:
         try:
             out = fn(torch.as_tensor(p), torch.as_tensor(q))
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             raise AssertionError(f"fn(p_data, p_g) raised {type(err).__name__}: {err} "
                                  f"for p_data={p}, p_g={q}") from err
         got.append(scalar(out))
@@ -225,13 +231,13 @@ def check_ns_objective(fn) -> bool:
         raise AssertionError("fn returned nan: bins with probability 0 must contribute 0 "
                              "(0 log 0 = 0); use torch.xlogy")
     mistakes = [
-        ("the KL is the wrong way round: the non-saturating loss gives the REVERSE KL "
-         "KL(p_g || p_data), an expectation under p_g", lambda p, q: _kl(p, q) - 2 * _jsd(p, q)),
+        (("the KL is the wrong way round: the non-saturating loss gives the REVERSE KL "
+         "KL(p_g || p_data), an expectation under p_g"), lambda p, q: _kl(p, q) - 2 * _jsd(p, q)),
         ("the JSD term has the wrong sign: it is KL(p_g || p_data) MINUS 2 JSD",
          lambda p, q: _kl(q, p) + 2 * _jsd(p, q)),
         ("the JSD needs the factor 2 (C(G) = -log 4 + 2 JSD)", lambda p, q: _kl(q, p) - _jsd(p, q)),
-        ("the JSD term is missing: KL(p_g || p_data) alone is the reverse KL, not the whole "
-         "objective", lambda p, q: _kl(q, p)),
+        (("the JSD term is missing: KL(p_g || p_data) alone is the reverse KL, not the whole "
+         "objective"), lambda p, q: _kl(q, p)),
     ]
     for hint, wrong in mistakes:
         vals = [wrong(p, q) for p, q in cases]   # skip cases where the mistake is infinite
@@ -263,7 +269,7 @@ def check_ml_generator_loss(fn) -> bool:
         x = logits.clone().requires_grad_(True)
         try:
             out = fn(x)
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             raise AssertionError(f"fn(fake_logits) raised {type(err).__name__}: {err}") from err
         if not isinstance(out, torch.Tensor) or not out.requires_grad:
             raise AssertionError("return a tensor that keeps the gradient (no .item(), "
@@ -274,12 +280,12 @@ def check_ml_generator_loss(fn) -> bool:
             continue
         d = torch.sigmoid(logits)
         mistakes = [
-            (-want, "the sign is wrong: the generator MINIMISES -E[D/(1-D)], i.e. it wants "
-                    "D(G(z)) large"),
-            (0.5 * want, "this is Goodfellow's -1/2 E[exp(logit)]; the book's losses carry no "
-                         "1/2, so drop it"),
-            (float(-d.mean()), "you used D = sigmoid(logit); the cost uses the odds "
-                               "D/(1-D) = exp(logit)"),
+            (-want, ("the sign is wrong: the generator MINIMISES -E[D/(1-D)], i.e. it wants "
+                    "D(G(z)) large")),
+            (0.5 * want, ("this is Goodfellow's -1/2 E[exp(logit)]; the book's losses carry no "
+                         "1/2, so drop it")),
+            (float(-d.mean()), ("you used D = sigmoid(logit); the cost uses the odds "
+                               "D/(1-D) = exp(logit)")),
             (float(torch.nn.functional.softplus(-logits).mean()),
              "that is the non-saturating loss -log D; the ML cost is -D/(1-D) = -exp(logit)"),
             (float(-torch.nn.functional.softplus(logits).mean()),
