@@ -68,3 +68,74 @@ def test_check_density_ratio_accepts():
 def test_check_density_ratio_rejects(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
         ch03.check_density_ratio(wrong)
+
+
+# ----------------------------------------------------------------------------- NS objective
+def ns_right(p, q):
+    m = 0.5 * (p + q)
+    kl_qp = torch.xlogy(q, q / p.clamp_min(1e-300)).sum()
+    jsd = 0.5 * torch.xlogy(p, p / m).sum() + 0.5 * torch.xlogy(q, q / m).sum()
+    return kl_qp - 2 * jsd
+
+
+def _kl_t(a, b):
+    return torch.xlogy(a, a / b.clamp_min(1e-300)).sum()
+
+
+def _jsd_t(p, q):
+    m = 0.5 * (p + q)
+    return 0.5 * _kl_t(p, m) + 0.5 * _kl_t(q, m)
+
+
+def test_check_ns_objective_accepts():
+    assert ch03.check_ns_objective(ns_right)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda p, q: _kl_t(p, q) - 2 * _jsd_t(p, q), "wrong way round"),
+    (lambda p, q: _kl_t(q, p) + 2 * _jsd_t(p, q), "wrong sign"),
+    (lambda p, q: _kl_t(q, p) - _jsd_t(p, q), "factor 2"),
+    (lambda p, q: _kl_t(q, p), "missing"),
+    (lambda p, q: (q * torch.log(q / p)).sum() - 2 * _jsd_t(p, q), "nan"),
+    (lambda p, q: _kl_t(q, p) - 2 * _jsd_t(p, q) + 0.1, "expected"),
+])
+def test_check_ns_objective_rejects(wrong, hint):
+    with pytest.raises(AssertionError, match=hint):
+        ch03.check_ns_objective(wrong)
+
+
+# ----------------------------------------------------------------------------- ML cost
+def test_check_ml_generator_loss_accepts():
+    assert ch03.check_ml_generator_loss(lambda l: -torch.exp(l).mean())
+    assert ch03.check_ml_generator_loss(
+        lambda l: -(torch.sigmoid(l) / torch.sigmoid(-l)).mean())
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda l: torch.exp(l).mean(), "sign"),
+    (lambda l: -0.5 * torch.exp(l).mean(), "1/2"),
+    (lambda l: -torch.sigmoid(l).mean(), "odds"),
+    (lambda l: torch.nn.functional.softplus(-l).mean(), "non-saturating"),
+    (lambda l: -torch.nn.functional.softplus(l).mean(), "minimax"),
+    (lambda l: torch.tensor(-torch.exp(l).mean().item()), "keeps the gradient"),
+    (lambda l: -torch.exp(l), "one number"),
+    (lambda l: -torch.exp(l).sum(), "expected"),
+])
+def test_check_ml_generator_loss_rejects(wrong, hint):
+    with pytest.raises(AssertionError, match=hint):
+        ch03.check_ml_generator_loss(wrong)
+
+
+def test_check_value_at_optimum_accepts_a_function():
+    assert ch03.check_value_at_optimum(lambda: -math.log(2))
+
+
+@pytest.mark.parametrize("check", [ch03.check_optimal_discriminator,
+                                   ch03.check_value_at_optimum, ch03.check_density_ratio,
+                                   ch03.check_ns_objective, ch03.check_ml_generator_loss])
+def test_stub_returns_false(check, capsys):
+    def stub(*args):
+        raise NotImplementedError
+
+    assert check(stub) is False
+    assert "Not attempted yet" in capsys.readouterr().out

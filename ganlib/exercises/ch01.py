@@ -16,7 +16,9 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["check_kl", "check_mle_gaussian", "check_jsd"]
+from ._common import checker
+
+__all__ = ["check_jsd", "check_kl", "check_mle_gaussian"]
 
 _LOG2 = math.log(2.0)
 
@@ -47,16 +49,16 @@ _KL_CASES = [(0.0, 1.0, 0.0, 1.0), (0.0, 1.0, 1.0, 1.0), (0.5, 0.5, -1.0, 2.0),
              (1.0, 2.0, 0.0, 0.7), (-2.0, 1.5, 1.0, 1.0), (0.3, 0.2, 0.1, 3.0)]
 
 _KL_MISTAKES = [
-    ("your function returns KL(q||p) instead of KL(p||q): the arguments are swapped "
-     "(KL is not symmetric; the expectation is under the FIRST distribution N(mu1, s1^2))",
+    (("your function returns KL(q||p) instead of KL(p||q): the arguments are swapped "
+     "(KL is not symmetric; the expectation is under the FIRST distribution N(mu1, s1^2))"),
      lambda m1, s1, m2, s2: _kl_gauss(m2, s2, m1, s1)),
     ("the -1/2 constant is missing (check: KL(N(0,1)||N(0,1)) must be exactly 0)",
      lambda m1, s1, m2, s2: _kl_gauss(m1, s1, m2, s2) + 0.5),
-    ("the log term uses variances and the other terms standard deviations inconsistently: "
-     "it should be log(s2/s1) = 0.5*log(s2^2/s1^2)",
+    (("the log term uses variances and the other terms standard deviations inconsistently: "
+     "it should be log(s2/s1) = 0.5*log(s2^2/s1^2)"),
      lambda m1, s1, m2, s2: math.log(s2**2 / s1**2) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5),
-    ("the variance ratio s1^2/(2*s2^2) is missing: only the squared mean difference is divided "
-     "by 2*s2^2",
+    (("the variance ratio s1^2/(2*s2^2) is missing: only the squared mean difference is divided "
+     "by 2*s2^2"),
      lambda m1, s1, m2, s2: math.log(s2 / s1) + (m1 - m2) ** 2 / (2 * s2**2) - 0.5),
     ("you used log base 2 (bits); the book measures divergences in nats (natural log)",
      lambda m1, s1, m2, s2: _kl_gauss(m1, s1, m2, s2) / _LOG2),
@@ -65,6 +67,7 @@ _KL_MISTAKES = [
 ]
 
 
+@checker
 def check_kl(fn) -> bool:
     """Check ``fn(mu1, s1, mu2, s2) -> KL(N(mu1, s1^2) || N(mu2, s2^2))`` in nats.
 
@@ -78,7 +81,7 @@ def check_kl(fn) -> bool:
             got.append(_to_float(fn(*case), "fn(mu1, s1, mu2, s2)"))
         except AssertionError:
             raise
-        except Exception as err:  # noqa: BLE001 - report the learner's error with its input
+        except Exception as err:
             raise AssertionError(f"fn{case} raised {type(err).__name__}: {err}") from err
     want = [_kl_gauss(*c) for c in _KL_CASES]
     if all(_close(g, w, 1e-6) for g, w in zip(got, want)):
@@ -104,6 +107,7 @@ def _samples():
     return [small, large]
 
 
+@checker
 def check_mle_gaussian(fn) -> bool:
     """Check ``fn(x) -> (mu, sigma)``, the maximum-likelihood Gaussian for 1D samples ``x``.
 
@@ -114,7 +118,7 @@ def check_mle_gaussian(fn) -> bool:
     for x in _samples():
         try:
             out = fn(x.clone())
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             raise AssertionError(f"fn(x) raised {type(err).__name__}: {err}") from err
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise AssertionError("fn(x) should return a pair (mu, sigma)")
@@ -167,19 +171,20 @@ def _jsd_cases():
 _JSD_MISTAKES = [
     ("you returned KL(p||m) + KL(q||m) without the factor 1/2 (this is 2*JSD; JSD <= log 2)",
      lambda p, q: 2 * _jsd(p, q)),
-    ("you used log base 2 (bits): then disjoint distributions give 1, but the book uses nats, "
-     "where the maximum is log 2 = 0.693",
+    (("you used log base 2 (bits): then disjoint distributions give 1, but the book uses nats, "
+     "where the maximum is log 2 = 0.693"),
      lambda p, q: _jsd(p, q) / _LOG2),
     ("only KL(p||m)/2 is there (not symmetric): add the second term KL(q||m)/2",
      lambda p, q: 0.5 * _kl_discrete(p, 0.5 * (p + q))),
     ("only KL(p||m) is there (not symmetric): JSD = KL(p||m)/2 + KL(q||m)/2",
      lambda p, q: _kl_discrete(p, 0.5 * (p + q))),
-    ("you compared p and q directly (KL(p||q)/2 + KL(q||p)/2); JSD compares each with the "
-     "mixture m = (p + q)/2",
+    (("you compared p and q directly (KL(p||q)/2 + KL(q||p)/2); JSD compares each with the "
+     "mixture m = (p + q)/2"),
      lambda p, q: 0.5 * _kl_discrete(p, q) + 0.5 * _kl_discrete(q, p)),
 ]
 
 
+@checker
 def check_jsd(fn) -> bool:
     """Check ``fn(p, q) -> JSD(p || q)`` for discrete distributions, in nats.
 
@@ -192,7 +197,7 @@ def check_jsd(fn) -> bool:
     for p, q in cases:
         try:
             val = fn(torch.as_tensor(p, dtype=torch.float64), torch.as_tensor(q, dtype=torch.float64))
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             raise AssertionError(f"fn(p, q) raised {type(err).__name__}: {err} for p={p}, q={q}") from err
         got.append(_to_float(val, "fn(p, q)"))
     want = [_jsd(p, q) for p, q in cases]

@@ -12,10 +12,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._common import scalar
+from ._common import checker, scalar
 
-__all__ = ["check_bce", "check_value_function", "check_alternating_step",
-           "check_extragradient_matrix"]
+__all__ = [
+    "check_alternating_step",
+    "check_bce",
+    "check_extragradient_matrix",
+    "check_value_function",
+]
 
 
 def _ok(msg: str) -> str:
@@ -29,6 +33,7 @@ def _close(a, b, tol=1e-5) -> bool:
                             rtol=tol, atol=tol))
 
 
+@checker
 def check_bce(fn) -> str:
     """Check ``fn(p, y) -> mean binary cross-entropy`` of probabilities p against labels y.
 
@@ -67,6 +72,7 @@ def check_bce(fn) -> str:
                          "check −mean[y log p + (1 − y) log(1 − p)]")
 
 
+@checker
 def check_value_function(fn) -> str:
     """Check ``fn(real_logits, fake_logits) -> V(D, G)`` from LOGITS.
 
@@ -89,20 +95,20 @@ def check_value_function(fn) -> str:
                    "the equilibrium D = ½).")
     r_ls, f_ls = F.logsigmoid(real_logits), F.logsigmoid(fake_logits)
     hints = [
-        (-ref, "wrong sign: V is the log-likelihood that D maximises (≤ 0); "
-               "the BCE loss is −V"),
+        (-ref, ("wrong sign: V is the log-likelihood that D maximises (≤ 0); "
+               "the BCE loss is −V")),
         ((F.logsigmoid(fake_logits).mean() + F.logsigmoid(-real_logits).mean()).item(),
          "real and fake swapped: log D(x) for real logits, log(1 − D(G(z))) for fake ones"),
         ((r_ls.mean() + f_ls.mean()).item(),
-         "second term is log D(G(z)); the value function has log(1 − D(G(z))) = "
-         "logsigmoid(−fake_logits)"),
+         ("second term is log D(G(z)); the value function has log(1 − D(G(z))) = "
+         "logsigmoid(−fake_logits)")),
         ((real_logits.mean() + (1 - fake_logits).mean()).item(),
          "you used the logits as probabilities: apply the sigmoid (through logsigmoid)"),
         ((torch.sigmoid(real_logits).log().sum() + (1 - torch.sigmoid(fake_logits)).log().sum())
          .item(), "you summed; take the mean of each expectation separately"),
         (torch.cat([r_ls, F.logsigmoid(-fake_logits)]).mean().item(),
-         "you averaged over the concatenated batch; V is a sum of TWO means "
-         "(one over real, one over fake samples)"),
+         ("you averaged over the concatenated batch; V is a sum of TWO means "
+         "(one over real, one over fake samples)")),
     ]
     for value, hint in hints:
         if _close(got, value):
@@ -110,6 +116,7 @@ def check_value_function(fn) -> str:
     raise AssertionError(f"V(D, G) on the test logits should be {ref:.4f}, got {got:.4f}")
 
 
+@checker
 def check_alternating_step(fn) -> str:
     """Check ``fn(x, y, lr) -> (x_new, y_new)``: one alternating step on f(x, y) = x·y.
 
@@ -127,8 +134,8 @@ def check_alternating_step(fn) -> str:
     x_first = (x - lr * y, y + lr * (x - lr * y))
     hints = [
         (simultaneous_step(x, y, lr),
-         "that is the SIMULTANEOUS step (x used the old y); update y first, then x with the "
-         "new y"),
+         ("that is the SIMULTANEOUS step (x used the old y); update y first, then x with the "
+         "new y")),
         (x_first, "you moved x (G) first; in Algorithm 1 the discriminator y moves first"),
         ((x + lr * (y + lr * x), y + lr * x),
          "x must DESCEND on x·y: x ← x − lr·y (its gradient is y)"),
@@ -143,6 +150,7 @@ def check_alternating_step(fn) -> str:
                          f"(0.7, −0.4) with lr=0.3, got ({got[0]:.4f}, {got[1]:.4f})")
 
 
+@checker
 def check_extragradient_matrix(fn) -> str:
     """Check ``fn(lr) -> 2×2 matrix M`` with (x, y)_{t+1} = M (x, y)_t for extragradient.
 
