@@ -15,8 +15,7 @@ import torch
 __all__ = ["checker", "scalar", "NOT_ATTEMPTED"]
 
 #: What a checker prints when the learner's function is still the stub.
-NOT_ATTEMPTED = ("Not attempted yet: write `{name}` in the cell above (replace "
-                 "`raise NotImplementedError`), run that cell, then run this check again.")
+NOT_ATTEMPTED = "Not attempted yet: write `{name}` above, then run this cell again."
 
 
 def _not_implemented(err: BaseException | None) -> bool:
