@@ -68,3 +68,63 @@ def test_label_smoothing_accepts_reference():
 def test_label_smoothing_rejects(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
         ch04.check_label_smoothing(wrong)
+
+
+# --- check_unrolled_discriminator --------------------------------------------------------
+def _unroll(d_loss, theta, k, lr):
+    for _ in range(k):
+        (g,) = torch.autograd.grad(d_loss(theta), theta, create_graph=True)
+        theta = theta - lr * g
+    return theta
+
+
+def _unroll_detached(d_loss, theta, k, lr):
+    for _ in range(k):
+        (g,) = torch.autograd.grad(d_loss(theta), theta)      # no create_graph
+        theta = theta - lr * g
+    return theta
+
+
+def _unroll_data(d_loss, theta, k, lr):
+    theta = theta.detach().clone().requires_grad_(True)
+    for _ in range(k):
+        (g,) = torch.autograd.grad(d_loss(theta), theta)
+        theta.data -= lr * g                                  # in place, off the graph
+    return theta
+
+
+def test_unrolled_accepts_reference():
+    assert "Correct" in ch04.check_unrolled_discriminator(_unroll)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (_unroll_detached, "does not flow through"),
+    (_unroll_data, "does not flow through"),
+    (lambda f, th, k, lr: _unroll(f, th, k - 1, lr), "4 steps"),
+    (lambda f, th, k, lr: _unroll(f, th, k + 1, lr), "6 steps"),
+    (lambda f, th, k, lr: _unroll(f, th, k, -lr), "ASCENT"),
+    (lambda f, th, k, lr: th, "did not move"),
+    (lambda f, th, k, lr: _unroll(f, th, k, lr / 2), "expected"),
+    (lambda f, th, k, lr: _unroll(f, th, k, lr)[:1], "same shape"),
+])
+def test_unrolled_rejects(wrong, hint):
+    with pytest.raises(AssertionError, match=hint):
+        ch04.check_unrolled_discriminator(wrong)
+
+
+@pytest.mark.parametrize("check", [ch04.check_generator_gradients,
+                                   ch04.check_nonsaturating_loss,
+                                   ch04.check_unrolled_discriminator])
+def test_unattempted_stub_returns_false(check, capsys):
+    def stub(*args):
+        raise NotImplementedError
+
+    assert check(stub) is False
+    assert "Not attempted yet" in capsys.readouterr().out
+
+
+def test_unattempted_label_smoothing_returns_false(capsys):
+    def d_loss(real_logits, fake_logits, smoothing):
+        raise NotImplementedError
+
+    assert ch04.check_label_smoothing(d_loss) is False
