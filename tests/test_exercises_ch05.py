@@ -2,6 +2,7 @@
 the reference answer and rejects typical mistakes with the specific hint."""
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -135,3 +136,62 @@ def test_check_parallel_lines_rejects_nonzero_at_zero():
                                              "TV": 1.0})
     with pytest.raises(AssertionError, match="keys"):
         ch05.check_parallel_lines(lambda t: (abs(t), math.log(2), math.inf, 1.0))
+
+
+# ----------------------------------------------------------------------------- W1 as an LP
+def _kr(x, a, y, b):
+    from scipy.optimize import linprog
+    z = np.vstack([x, y])
+    k = len(z)
+    dist = np.linalg.norm(z[:, None] - z[None, :], axis=-1)
+    pairs = [(i, j) for i in range(k) for j in range(k) if i != j]
+    A_ub = np.zeros((len(pairs), k))
+    for r, (i, j) in enumerate(pairs):
+        A_ub[r, i], A_ub[r, j] = 1.0, -1.0
+    res = linprog(-np.r_[a, -b], A_ub=A_ub, b_ub=[dist[i, j] for i, j in pairs],
+                  bounds=(None, None))
+    return -res.fun
+
+
+def test_check_w1_kr_accepts_reference():
+    assert ch05.check_w1_kr(_kr)
+    assert ch05.check_w1_kr(ch05.w1_kr_reference)
+    import ot   # the primal problem solved exactly is also W1
+    assert ch05.check_w1_kr(lambda x, a, y, b: ot.emd2(a, b, ot.dist(x, y, "euclidean")))
+
+
+def _kr_unbounded(x, a, y, b):
+    from scipy.optimize import linprog
+    k = len(x) + len(y)
+    res = linprog(-np.r_[a, b], A_ub=np.zeros((1, k)), b_ub=[0.0], bounds=(None, None))
+    return res.fun if res.status == 0 else float("nan")
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda x, a, y, b: -_kr(x, a, y, b), "MINIMISES"),
+    (lambda x, a, y, b: ch05.w1_kr_reference(x, a, y, b, "sqeuclidean"), "SQUARED"),
+    (_kr_unbounded, "unbounded"),
+    (lambda x, a, y, b: _kr(x, a, y, b) + 0.5, "weak duality"),
+    (lambda x, a, y, b: 0.5 * _kr(x, a, y, b), "ot.emd2"),
+    (lambda x, a, y, b: np.array([1.0, 2.0]), "expected a number"),
+])
+def test_check_w1_kr_rejects(wrong, hint):
+    with pytest.raises(AssertionError, match=hint):
+        ch05.check_w1_kr(wrong)
+
+
+def test_check_w1_kr_reports_learner_errors():
+    def broken(x, a, y, b):
+        return x @ y        # shapes do not match
+    with pytest.raises(AssertionError, match="raised ValueError"):
+        ch05.check_w1_kr(broken)
+
+
+# ----------------------------------------------------------------------------- stubs
+@pytest.mark.parametrize("check", [ch05.check_w1_1d, ch05.check_gradient_penalty,
+                                   ch05.check_parallel_lines, ch05.check_w1_kr])
+def test_unattempted_stub_returns_false(check, capsys):
+    def stub(*args):
+        raise NotImplementedError
+    assert check(stub) is False
+    assert "Not attempted yet" in capsys.readouterr().out

@@ -5,19 +5,26 @@
   x̂ = ε x_real + (1 - ε) x_fake, with the graph kept (Gulrajani et al. 2017).
 - :func:`check_parallel_lines`: W, JS, KL and TV between P0 = (0, Z) and Pθ = (θ, Z),
   Z ~ U[0, 1] (Arjovsky et al. 2017, Example 1).
+- :func:`check_w1_kr`: the discrete W1 as the linear program over one 1-Lipschitz function f
+  on the points of both distributions (the Kantorovich–Rubinstein dual), solved with
+  ``scipy.optimize.linprog``.
 
 Every checker prints a success message and returns ``True`` for a right answer and raises
-``AssertionError`` with a specific hint for a typical wrong one.
+``AssertionError`` with a specific hint for a typical wrong one; a stub that still raises
+``NotImplementedError`` prints "Not attempted yet" and returns ``False`` (:func:`checker`).
 """
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["check_w1_1d", "check_gradient_penalty", "check_parallel_lines", "parallel_lines",
-           "QuadraticCritic"]
+from ._common import checker
+
+__all__ = ["check_w1_1d", "check_gradient_penalty", "check_parallel_lines", "check_w1_kr",
+           "parallel_lines", "w1_kr_reference", "QuadraticCritic"]
 
 
 def _scalar(value, name: str) -> float:
@@ -39,6 +46,7 @@ def _close(a: float, b: float, tol: float = 1e-5) -> bool:
 
 
 # ----------------------------------------------------------------------------- W1 in 1D
+@checker
 def check_w1_1d(fn) -> bool:
     """Check ``fn(x, y)`` = W1 between the empirical distributions of x (n,) and y (n,).
 
@@ -119,6 +127,7 @@ def _gp_reference(D, x_hat, how="two-sided"):
     raise ValueError(how)
 
 
+@checker
 def check_gradient_penalty(fn) -> bool:
     """Check ``fn(D, x_real, x_fake, eps)`` = E_b (‖∇_x D(x̂_b)‖₂ - 1)² with
     x̂ = eps · x_real + (1 - eps) · x_fake; x_real, x_fake (B, d), eps (B, 1).
@@ -193,6 +202,7 @@ def parallel_lines(theta: float) -> dict:
     return {"W": abs(theta), "JS": math.log(2.0), "KL": math.inf, "TV": 1.0}
 
 
+@checker
 def check_parallel_lines(fn) -> bool:
     """Check ``fn(theta)`` -> dict with keys "W", "JS", "KL", "TV" (natural log) for the
     parallel lines P0 = (0, Z), Pθ = (θ, Z), Z ~ U[0, 1] (Arjovsky et al. 2017, Example 1)."""
@@ -240,4 +250,83 @@ def check_parallel_lines(fn) -> bool:
             raise AssertionError(f"TV(θ={theta}) = {tv:g}: take A = the line x = 0, then "
                                  "P0(A) - Pθ(A) = 1, the largest possible value")
     print("Correct: W = |θ| is continuous in θ; JS, KL and TV jump at θ = 0.")
+    return True
+
+
+# ----------------------------------------------------------------------------- W1 as an LP
+def w1_kr_reference(x, a, y, b, metric: str = "euclidean") -> float:
+    """W1 between P = Σ a_i δ(x_i) and Q = Σ b_j δ(y_j) as the LP over one function f on the
+    n + m points z = (x, y): maximise Σ a_i f(x_i) - Σ b_j f(y_j) subject to
+    f(z_k) - f(z_l) <= ‖z_k - z_l‖ for every ordered pair k ≠ l (chapter 5, eq. ch05-lp-kr).
+    x (n, d), a (n,), y (m, d), b (m,) NumPy arrays; ``metric="sqeuclidean"`` gives the
+    mistake the checker recognises."""
+    from scipy.optimize import linprog
+
+    z = np.vstack([x, y])                                        # (n + m, d)
+    dist = np.linalg.norm(z[:, None, :] - z[None, :, :], axis=-1)  # (n + m, n + m)
+    if metric == "sqeuclidean":
+        dist = dist**2
+    k = len(z)
+    pairs = [(i, j) for i in range(k) for j in range(k) if i != j]
+    A_ub = np.zeros((len(pairs), k))                              # one row per ordered pair
+    for r, (i, j) in enumerate(pairs):
+        A_ub[r, i], A_ub[r, j] = 1.0, -1.0
+    res = linprog(-np.r_[a, -np.asarray(b)], A_ub=A_ub, b_ub=[dist[i, j] for i, j in pairs],
+                  bounds=(None, None))
+    return -float(res.fun)
+
+
+def _kr_problems():
+    """The chapter's 3 x 3 example, a random 2D pair of unequal sizes, and a 1D pair that
+    shares a point."""
+    rng = np.random.default_rng(11)
+    yield (np.array([[0.0, 0.0], [0.0, 1.0], [0.0, 2.0]]), np.array([0.5, 0.3, 0.2]),
+           np.array([[2.0, 0.0], [2.0, 1.0], [3.0, 2.0]]), np.array([0.2, 0.4, 0.4]))
+    a, b = rng.random(5) + 0.2, rng.random(4) + 0.2
+    yield rng.normal(size=(5, 2)), a / a.sum(), rng.normal(size=(4, 2)) + [1.5, 0.0], b / b.sum()
+    yield (np.array([[0.0], [1.0], [2.5]]), np.array([0.2, 0.5, 0.3]),
+           np.array([[1.0], [3.0]]), np.array([0.6, 0.4]))
+
+
+@checker
+def check_w1_kr(fn) -> bool:
+    """Check ``fn(x, a, y, b)`` = W1(Σ a_i δ(x_i), Σ b_j δ(y_j)) computed as the linear
+    program over the values of one 1-Lipschitz function f on the points (Kantorovich–
+    Rubinstein form, chapter 5, eq. ch05-lp-kr); x (n, d), a (n,), y (m, d), b (m,) NumPy
+    arrays, the result one number. The answer is compared with POT's exact ``ot.emd2``."""
+    import ot
+
+    for x, a, y, b in _kr_problems():
+        want = float(ot.emd2(a, b, ot.dist(x, y, metric="euclidean")))
+        try:
+            out = fn(x.copy(), a.copy(), y.copy(), b.copy())
+        except NotImplementedError:
+            raise
+        except Exception as err:  # noqa: BLE001 - show the learner's error with a hint
+            raise AssertionError(f"fn(x, a, y, b) raised {type(err).__name__}: {err}; x (n, d) "
+                                 "and y (m, d) are NumPy arrays of points, a (n,) and b (m,) "
+                                 "their masses") from err
+        got = _scalar(out, "fn(x, a, y, b)")
+        if _close(got, want, 1e-6):
+            continue
+        if not math.isfinite(got):
+            raise AssertionError(f"fn returned {got}: linprog found no optimum (status 3 means "
+                                 "unbounded). The objective is Σ a_i f(x_i) - Σ b_j f(y_j) "
+                                 "(minus on the b-term), and every ordered pair of points needs "
+                                 "f(z_k) - f(z_l) <= ‖z_k - z_l‖")
+        if _close(got, -want, 1e-6):
+            raise AssertionError("you returned -W1: linprog MINIMISES c·f, so pass the negated "
+                                 "objective and negate res.fun")
+        if _close(got, w1_kr_reference(x, a, y, b, "sqeuclidean"), 1e-6):
+            raise AssertionError("that is the LP with SQUARED distances as the Lipschitz bound "
+                                 "(ot.dist's default metric is 'sqeuclidean'); W1 uses the "
+                                 "distance ‖z_k - z_l‖ itself")
+        if got > want:
+            raise AssertionError(f"fn = {got:.6g} exceeds W1 = {want:.6g}: by weak duality no "
+                                 "1-Lipschitz f can; a constraint is missing (each ordered "
+                                 "pair k ≠ l, both signs)")
+        raise AssertionError(f"fn = {got:.6g} but W1 = {want:.6g} (ot.emd2): maximise "
+                             "Σ a_i f(x_i) - Σ b_j f(y_j) over f on all n + m points, subject "
+                             "to f(z_k) - f(z_l) <= ‖z_k - z_l‖ for every ordered pair")
+    print("Correct: the best 1-Lipschitz function on the points attains W1 (LP duality).")
     return True
