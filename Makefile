@@ -34,7 +34,7 @@ SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 help:
 	@echo "make book   build the HTML book into $(HTML) (sets up .venv first)"
 	@echo "make test   lint + unit tests + offline book build + nbval + browser checks of the HTML"
-	@echo "make lint   ruff over ganlib/, tests/, scripts/ and the notebooks; actionlint"
+	@echo "make lint   ruff over ganlib/, tests/, scripts/ and the notebooks; the workflow schema"
 	@echo "make publish  push $(HTML) to gh-pages and the Jupyter-ready notebooks to notebooks"
 	@echo "make lab    open the chapters in JupyterLab"
 	@echo "make clean  remove _build and _vendor (make distclean: also .venv and node_modules)"
@@ -114,11 +114,12 @@ test: setup
 	@echo "make test: all passed (lint, unit tests, offline book build, nbval, browser checks of $(HTML))"
 
 # ruff (pinned in the test extra) reads .ipynb natively; book/ruff.toml sets the notebooks'
-# 85-character lines. actionlint checks the GitHub Actions workflow offline.
+# 85-character lines. check-jsonschema validates the GitHub Actions workflow
+# offline against the schema bundled in its wheel.
 lint: setup
-	@echo ">>> ruff over ganlib/, tests/, scripts/ and book/*.ipynb; actionlint"
+	@echo ">>> ruff over ganlib/, tests/, scripts/ and book/*.ipynb; workflow schema"
 	$(VENV)/bin/ruff check ganlib tests scripts benchmarks book
-	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 unit: setup
 	@echo ">>> unit tests of ganlib and the book's metadata"
