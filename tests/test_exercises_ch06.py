@@ -93,19 +93,22 @@ def test_check_frechet_gaussian_rejects(wrong, hint):
 
 
 # ----------------------------------------------------------------------------- mode coverage
-def mc_right(x, c, std):
+def mc_right(x, c, std, min_count=20):
     d_min, nearest = torch.cdist(x, c).min(1)
     good = d_min <= 3 * std
-    return len(torch.unique(nearest[good])), good.double().mean().item()
+    counts = torch.bincount(nearest[good], minlength=len(c))
+    return int((counts >= min_count).sum()), good.double().mean().item()
 
 
-def _mc(threshold=lambda d, std: d <= 3 * std, quality_only=True, fraction=True, box=False):
+def _mc(threshold=lambda d, std: d <= 3 * std, quality_only=True, fraction=True, box=False,
+        min_count=20, strict=False):
     def fn(x, c, std):
         d_min, nearest = torch.cdist(x, c).min(1)
         good = threshold(d_min, std)
         if box:
             good = ((x - c[nearest]).abs() <= 3 * std).all(1)
-        modes = len(torch.unique(nearest[good] if quality_only else nearest))
+        counts = torch.bincount(nearest[good] if quality_only else nearest, minlength=len(c))
+        modes = int((counts > min_count).sum() if strict else (counts >= min_count).sum())
         hq = good.double().mean().item() if fraction else good.sum().item()
         return modes, hq
     return fn
@@ -118,11 +121,14 @@ def test_check_mode_coverage_accepts():
 
 @pytest.mark.parametrize("wrong, hint", [
     (_mc(fraction=False), "FRACTION"),
+    (_mc(min_count=1), "single high-quality sample"),
+    (_mc(strict=True), ">= 20, not > 20"),
+    (_mc(quality_only=False), "only HIGH-QUALITY"),
+    (_mc(quality_only=False, min_count=1), "nearest centre of any"),
     (_mc(threshold=lambda d, std: d <= std), "radius is 1 sigma"),
     (_mc(threshold=lambda d, std: d <= 2 * std), "radius is 2 sigma"),
     (_mc(box=True), "Euclidean"),
     (_mc(threshold=lambda d, std: d ** 2 <= 3 * std), "SQUARED distance"),
-    (_mc(quality_only=False), "only HIGH-QUALITY"),
     (_mc(threshold=lambda d, std: d <= 4 * std), "expected modes=3"),
     (lambda x, c, std: 3, "pair"),
     (lambda x, c, std: {"modes": 3}, "keys"),
@@ -130,3 +136,41 @@ def test_check_mode_coverage_accepts():
 def test_check_mode_coverage_rejects(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
         ch06.check_mode_coverage(wrong)
+
+
+def test_checkers_report_unattempted_stubs(capsys):
+    def stub(*args):
+        raise NotImplementedError
+
+    for check in (ch06.check_inception_score, ch06.check_frechet_gaussian,
+                  ch06.check_mode_coverage, ch06.check_convt_size):
+        assert check(stub) is False
+        assert "Not attempted yet" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- transposed conv
+def convt_right(n, k, s, p, op=0):
+    return (n - 1) * s - 2 * p + k + op
+
+
+def test_check_convt_size_accepts():
+    assert ch06.check_convt_size(convt_right)
+
+    def measured(n, k, s, p, op):
+        layer = torch.nn.ConvTranspose2d(1, 1, k, s, p, op)
+        return layer(torch.zeros(1, 1, n, n)).shape[-1]
+    assert ch06.check_convt_size(measured)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda n, k, s, p, op: (n + 2 * p - k) // s + 1, "ordinary"),
+    (lambda n, k, s, p, op: (n - 1) * s - p + k + op, "BOTH sides"),
+    (lambda n, k, s, p, op: n * s - 2 * p + k + op, "n - 1 gaps"),
+    (lambda n, k, s, p, op: (n - 1) * s - 2 * p + k, "output_padding is added"),
+    (lambda n, k, s, p, op: (n - 1) * s + 2 * p + k + op, "crops"),
+    (lambda n, k, s, p, op: 2 * n, "nn.ConvTranspose2d gives"),
+    (lambda n, k, s, p, op: torch.ones(2), "shape"),
+])
+def test_check_convt_size_rejects(wrong, hint):
+    with pytest.raises(AssertionError, match=hint):
+        ch06.check_convt_size(wrong)

@@ -4,7 +4,9 @@
 - :func:`check_frechet_gaussian`: squared Fréchet (2-Wasserstein) distance between two
   Gaussians with diagonal covariances, ‖μ₁ − μ₂‖² + Σ_i (σ₁ᵢ − σ₂ᵢ)².
 - :func:`check_mode_coverage`: modes captured and fraction of high-quality samples on a 2D
-  mixture (nearest centre, within 3σ).
+  mixture (nearest centre, within 3σ; a mode needs ≥ 20 high-quality samples, as in PacGAN).
+- :func:`check_convt_size`: the output size of a transposed convolution,
+  (n − 1)·s − 2p + k + output_padding.
 
 Every checker prints a success message and returns ``True`` for a right answer and raises
 ``AssertionError`` with a specific hint for a typical wrong one. The reference
@@ -17,7 +19,10 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["check_inception_score", "check_frechet_gaussian", "check_mode_coverage"]
+from ._common import checker
+
+__all__ = ["check_inception_score", "check_frechet_gaussian", "check_mode_coverage",
+           "check_convt_size"]
 
 
 def _call(fn, label: str, *args):
@@ -102,6 +107,7 @@ def _is_variants(p: torch.Tensor) -> dict:
     )
 
 
+@checker
 def check_inception_score(fn) -> bool:
     """Check ``fn(probs) -> IS`` where ``probs`` is a float64 tensor (n, K) of p(y|x).
 
@@ -173,6 +179,7 @@ def _fd_variants(mu1, var1, mu2, var2) -> dict:
     )
 
 
+@checker
 def check_frechet_gaussian(fn) -> bool:
     """Check ``fn(mu1, var1, mu2, var2) -> d²`` for Gaussians with DIAGONAL covariances.
 
@@ -212,25 +219,39 @@ def check_frechet_gaussian(fn) -> bool:
 
 
 # ----------------------------------------------------------------------------- mode coverage
+#: PacGAN's rule (Lin et al. 2018): a mode is captured by at least this many high-quality samples.
+MIN_COUNT = 20
+
+
+def _ring_points(center, radius, n, std, phase=0.0):
+    """``n`` points at ``radius``·σ from ``center``, evenly spread in angle, (n, 2) float64."""
+    angle = phase + 2 * math.pi * torch.arange(n, dtype=torch.float64) / n
+    return center + radius * std * torch.stack([angle.cos(), angle.sin()], 1)
+
+
 def _mc_data():
     """A 3x3 grid of modes (σ = 0.1) and hand-placed samples with known answers.
 
-    Mode 0: 4 samples within 3σ (two of them beyond 2σ); mode 1: 3 samples at 0.9σ and 2 at
-    (±2.5σ, 2.5σ) (3.54σ away: inside a 3σ square but outside the 3σ disc); mode 2: 2 samples
-    at 3.5σ only (nearest centre, but outside 3σ); mode 3: 5 samples within 0.5σ; mode 4: one
-    sample 6σ away; mode 5: one sample 4.5σ away; the other modes: nothing.
+    Per mode (the right answer captures modes 0, 1 and 4):
+    0: 30 samples at 0.5σ, 1.5σ and 2.5σ (10 each); 1: exactly 20 at 0.8σ (the boundary of
+    "at least 20"); 2: 19 at 0.9σ plus 10 at 3.5σ (29 assigned, only 19 high quality);
+    3: 5 at 0.5σ (captured only under the lenient one-sample rule); 4: 24 at 2.8σ (inside 3σ,
+    outside 2σ); 5: 24 at the corners (±2.5σ, ±2.5σ), 3.54σ away (inside a 3σ square, outside
+    the 3σ disc); 6: 21 at 4.5σ (inside a radius of sqrt(3σ)); 7: none; 8: 2 at 6σ.
     """
     std, spacing = 0.1, 2.0
     c = torch.tensor([[i * spacing, j * spacing] for i in range(3) for j in range(3)],
                      dtype=torch.float64)                                       # (9, 2)
-    offsets = {0: [(2.5, 0), (0, -2.2), (-1.5, 1), (0.5, 0.5)],
-               1: [(0.9, 0), (0, 0.9), (-0.9, 0), (2.5, 2.5), (-2.5, 2.5)],
-               2: [(3.5, 0), (0, -3.5)],
-               3: [(0.5, 0), (0, 0.5), (-0.5, 0), (0, -0.5), (0.3, 0.3)],
-               4: [(6.0, 0.0)],
-               5: [(0.0, 4.5)]}
-    pts = [c[m] + std * torch.tensor(o, dtype=torch.float64) for m, os in offsets.items() for o in os]
-    return torch.stack(pts), c, std                                             # (18, 2)
+    corners = torch.tensor([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=torch.float64)
+    parts = [_ring_points(c[0], r, 10, std, phase=r) for r in (0.5, 1.5, 2.5)]
+    parts += [_ring_points(c[1], 0.8, 20, std),
+              _ring_points(c[2], 0.9, 19, std), _ring_points(c[2], 3.5, 10, std, 0.1),
+              _ring_points(c[3], 0.5, 5, std),
+              _ring_points(c[4], 2.8, 24, std),
+              (c[5] + 2.5 * std * corners).repeat(6, 1),
+              _ring_points(c[6], 4.5, 21, std),
+              _ring_points(c[8], 6.0, 2, std)]
+    return torch.cat(parts), c, std                                             # (155, 2)
 
 
 def _mc_variants(x, c, std) -> dict:
@@ -238,18 +259,23 @@ def _mc_variants(x, c, std) -> dict:
     dmin, idx = d.min(1)
     diff = (x - c[idx]).abs()
 
-    def summary(good):
-        return int(torch.unique(idx[good]).numel()), float(good.double().mean())
+    def summary(good, min_count=MIN_COUNT, counted=None):
+        counts = torch.bincount(idx[good if counted is None else counted], minlength=len(c))
+        return int((counts >= min_count).sum()), float(good.double().mean())
 
-    right = summary(dmin <= 3 * std)
+    hq = dmin <= 3 * std
+    right = summary(hq)
     return dict(
         right=right,
+        lenient=summary(hq, min_count=1),
+        strict=summary(hq, min_count=MIN_COUNT + 1),
+        all_assigned=summary(hq, counted=torch.ones_like(hq)),
+        any_nearest=summary(hq, min_count=1, counted=torch.ones_like(hq)),
         one_sigma=summary(dmin <= std),
+        two_sigma=summary(dmin <= 2 * std),
         box=summary((diff <= 3 * std).all(1)),
         squared=summary(dmin ** 2 <= 3 * std),
-        two_sigma=summary(dmin <= 2 * std),
-        any_nearest=(int(torch.unique(idx).numel()), right[1]),
-        count=(right[0], float((dmin <= 3 * std).sum())),
+        count=(right[0], float(hq.sum())),
     )
 
 
@@ -265,36 +291,46 @@ def _parse_mc(out):
     return _scalar(out[0], "modes"), _scalar(out[1], "high_quality")
 
 
+_MC_HINTS = [
+    ("count", "high_quality must be a FRACTION of all samples (divide the count by n)"),
+    ("lenient", "you counted a mode as captured with a single high-quality sample (the "
+                "lenient rule); the published protocol (PacGAN) needs at least 20 "
+                "high-quality samples on a mode"),
+    ("strict", "a mode with exactly 20 high-quality samples is captured: use >= 20, not > 20"),
+    ("all_assigned", "you counted every sample assigned to a mode; only HIGH-QUALITY samples "
+                     "(within 3 sigma of their nearest centre) count towards the 20"),
+    ("any_nearest", "you counted a mode as captured when it is the nearest centre of any "
+                    "sample; a mode needs at least 20 HIGH-QUALITY samples (within 3 sigma)"),
+    ("one_sigma", "your radius is 1 sigma; a sample is high quality within 3 sigma of its "
+                  "nearest centre"),
+    ("two_sigma", "your radius is 2 sigma; a sample is high quality within 3 sigma of its "
+                  "nearest centre"),
+    ("box", "you tested each coordinate separately (a 3-sigma square); use the Euclidean "
+            "distance to the centre (a 3-sigma disc)"),
+    ("squared", "you compared a SQUARED distance with 3*std; compare the distance itself "
+                "(or compare with (3*std)**2)"),
+]
+
+
+@checker
 def check_mode_coverage(fn) -> bool:
-    """Check ``fn(samples, centers, std) -> (modes, high_quality)``.
+    """Check ``fn(samples, centers, std) -> (modes, high_quality)`` (the published protocol).
 
     samples (n, 2) and centers (K, 2) are float64 tensors, std a float. Each sample goes to its
     nearest centre and is high quality when within 3·std of it (Euclidean); a mode is captured
-    when at least one high-quality sample is assigned to it; ``high_quality`` is a fraction in
-    [0, 1]. Chapter 6, exercise ``ex-ch06-modes``.
+    when at least 20 high-quality samples are assigned to it (PacGAN, Lin et al. 2018);
+    ``high_quality`` is a fraction in [0, 1]. Chapter 6, exercise ``ex-ch06-modes``.
     """
     x, c, std = _mc_data()
     modes, hq = _parse_mc(_call(fn, "fn(samples, centers, std)", x.clone(), c.clone(), std))
     v = _mc_variants(x, c, std)
     want_m, want_hq = v["right"]
     if int(round(modes)) == want_m and _close(hq, want_hq, 1e-6):
-        print(f"Correct: {want_m} of {len(c)} modes captured, {want_hq:.1%} high-quality samples "
-              "(same as ganlib.metrics.mode_coverage).")
+        print(f"Correct: {want_m} of {len(c)} modes captured (>= {MIN_COUNT} high-quality "
+              f"samples each), {want_hq:.1%} high-quality samples (as "
+              "ganlib.metrics.mode_coverage).")
         return True
-    hints = [
-        ("count", "high_quality must be a FRACTION of all samples (divide the count by n)"),
-        ("one_sigma", "your radius is 1 sigma; a sample is high quality within 3 sigma of its "
-                      "nearest centre"),
-        ("two_sigma", "your radius is 2 sigma; a sample is high quality within 3 sigma of its "
-                      "nearest centre"),
-        ("box", "you tested each coordinate separately (a 3-sigma square); use the Euclidean "
-                "distance to the centre (a 3-sigma disc)"),
-        ("squared", "you compared a SQUARED distance with 3*std; compare the distance itself "
-                    "(or compare with (3*std)**2)"),
-        ("any_nearest", "you counted a mode as captured when it is the nearest centre of any "
-                        "sample; only HIGH-QUALITY samples (within 3 sigma) capture a mode"),
-    ]
-    for key, hint in hints:
+    for key, hint in _MC_HINTS:
         m, q = v[key]
         if int(round(modes)) == m and _close(hq, q, 1e-6):
             raise AssertionError(f"fn(samples, centers, std): {hint}")
@@ -302,4 +338,60 @@ def check_mode_coverage(fn) -> bool:
                          f"high_quality={hq:.4g}; expected modes={want_m}, high_quality="
                          f"{want_hq:.4g} on a 3x3 grid test case. Assign each sample to its "
                          "nearest centre, call it high quality when that distance is <= 3*std, "
-                         "and count the modes that receive at least one high-quality sample.")
+                         f"and count the modes that receive at least {MIN_COUNT} high-quality "
+                         "samples.")
+
+
+# ----------------------------------------------------------------------------- transposed conv
+def _convt_cases():
+    """(size, kernel, stride, padding, output_padding) cases with ConvTranspose2d's answer."""
+    return [(2, 4, 2, 1, 0), (4, 4, 2, 1, 0), (7, 4, 2, 1, 0), (3, 3, 2, 1, 1), (5, 5, 1, 2, 0),
+            (1, 7, 1, 0, 0), (6, 3, 3, 0, 2), (4, 2, 2, 0, 0)]
+
+
+def _convt_truth(size, kernel, stride, padding, output_padding) -> int:
+    """The output size, measured by running torch's ConvTranspose2d on a (1, 1, size, size) input."""
+    layer = torch.nn.ConvTranspose2d(1, 1, kernel, stride, padding, output_padding)
+    with torch.no_grad():
+        return int(layer(torch.zeros(1, 1, size, size)).shape[-1])
+
+
+_CONVT_MISTAKES = [
+    ("that is the size formula of an ordinary (strided) convolution, floor((n + 2p - k)/s) + 1; "
+     "a transposed convolution runs it backwards: (n - 1)s - 2p + k + output_padding",
+     lambda n, k, s, p, op: (n + 2 * p - k) // s + 1),
+    ("the padding is subtracted on BOTH sides: (n - 1)s - 2p + k + output_padding",
+     lambda n, k, s, p, op: (n - 1) * s - p + k + op),
+    ("the stride multiplies the n - 1 gaps between input pixels, not the n pixels: "
+     "(n - 1)s - 2p + k + output_padding", lambda n, k, s, p, op: n * s - 2 * p + k + op),
+    ("output_padding is added once, on one side: (n - 1)s - 2p + k + output_padding",
+     lambda n, k, s, p, op: (n - 1) * s - 2 * p + k),
+    ("padding is REMOVED from a transposed convolution's output (it crops): "
+     "(n - 1)s - 2p + k + output_padding", lambda n, k, s, p, op: (n - 1) * s + 2 * p + k + op),
+]
+
+
+@checker
+def check_convt_size(fn) -> bool:
+    """Check ``fn(size, kernel, stride, padding, output_padding) -> output size`` (an int).
+
+    The spatial output size of ``nn.ConvTranspose2d`` on a ``size``×``size`` input:
+    (size − 1)·stride − 2·padding + kernel + output_padding (dilation 1). Chapter 6,
+    exercise ``ex-ch06-convt``.
+    """
+    answers = []
+    for case in _convt_cases():
+        got = _call(fn, "fn(size, kernel, stride, padding, output_padding)", *case)
+        got = _scalar(got, "fn(size, kernel, stride, padding, output_padding)")
+        answers.append((case, got, _convt_truth(*case)))
+    if all(abs(got - want) < 1e-9 for _, got, want in answers):
+        print("Correct: out = (n - 1)s - 2p + k + output_padding; with k=4, s=2, p=1 every "
+              "layer doubles the size (2 -> 4 -> 8 in the digits generator).")
+        return True
+    for hint, wrong in _CONVT_MISTAKES:
+        if all(abs(got - wrong(*case)) < 1e-9 for case, got, _ in answers):
+            raise AssertionError(f"fn(size, kernel, stride, padding, output_padding): {hint}")
+    case, got, want = next(a for a in answers if abs(a[1] - a[2]) >= 1e-9)
+    raise AssertionError(f"fn{case} returned {got:g}; nn.ConvTranspose2d gives {want}. "
+                         "Think of the input pixels spread s apart, the kernel painted at each, "
+                         "then p pixels cropped from each side.")

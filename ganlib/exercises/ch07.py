@@ -13,8 +13,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._common import checker
+
 __all__ = ["check_training_step", "check_cycle_loss", "curve_quiz", "curve_quiz_answers",
-           "check_curve_diagnosis"]
+           "check_curve_diagnosis", "check_latent_sensitivity"]
 
 _LR = 0.1
 
@@ -83,7 +85,8 @@ def _close(a, b, tol=1e-5):
     return all(torch.allclose(x, y, atol=tol, rtol=1e-4) for x, y in zip(a, b))
 
 
-def check_training_step(training_step) -> str:
+@checker
+def check_training_step(training_step) -> bool:
     """Check ``training_step(G, D, opt_g, opt_d, x_real, z_d, z_g) -> (loss_d, loss_g)`` (ex-ch07-step).
 
     The step must do one discriminator update with the BCE loss
@@ -117,7 +120,7 @@ def check_training_step(training_step) -> str:
                     f"the updates are right but the returned loss_g = {loss_g:.6f}, expected {ref_g:.6f}"
                 message = "Correct: both players were updated exactly as Algorithm 1 prescribes."
                 print(message)
-                return message
+                return True
             raise AssertionError(_MISTAKES[name])
     unchanged_g = _close(got[:len(list(G.parameters()))], _state(G0, D0)[:len(list(G.parameters()))])
     unchanged_d = _close(got[len(list(G.parameters())):], _state(G0, D0)[len(list(G.parameters())):])
@@ -131,7 +134,8 @@ def check_training_step(training_step) -> str:
                          "non-saturating generator step; compare your code line by line with Step 1")
 
 
-def check_cycle_loss(cycle_loss) -> str:
+@checker
+def check_cycle_loss(cycle_loss) -> bool:
     """Check ``cycle_loss(G, F, x, y)`` = E‖F(G(x)) − x‖₁ + E‖G(F(y)) − y‖₁ (exercise ex-ch07-cycle).
 
     ``x`` and ``y`` are batches of shape (B, d); the norm is over features, the mean over the batch.
@@ -158,7 +162,7 @@ def check_cycle_loss(cycle_loss) -> str:
         assert value.requires_grad, "the loss has no gradient: don't detach or convert to a float"
         message = f"Correct: cycle loss = {value.item():.4f}."
         print(message)
-        return message
+        return True
     for hint, candidate in candidates.items():
         if torch.isclose(value, candidate, rtol=1e-5):
             raise AssertionError(hint)
@@ -200,9 +204,12 @@ def curve_quiz_answers() -> dict:
     return dict(_QUIZ)
 
 
-def check_curve_diagnosis(answers: dict) -> str:
+@checker
+def check_curve_diagnosis(answers: dict) -> bool:
     """Check a diagnosis ``{"a": ..., "b": ..., "c": ...}`` with values "balanced", "wins", "diverged"."""
     allowed = {"balanced", "wins", "diverged"}
+    if isinstance(answers, dict) and any(v is ... or v is None for v in answers.values()):
+        raise NotImplementedError("replace every ... by a diagnosis")
     assert isinstance(answers, dict) and set(answers) == set(_QUIZ), \
         f"answer with a dict with keys {sorted(_QUIZ)}, got {answers!r}"
     bad = {k: v for k, v in answers.items() if v not in allowed}
@@ -216,4 +223,70 @@ def check_curve_diagnosis(answers: dict) -> str:
                                  f"is {answers[key]!r}, {hints[answers[key]]}")
     message = "Correct: all three runs diagnosed."
     print(message)
-    return message
+    return True
+
+
+# ----------------------------------------------------------------------------- latent sensitivity
+def _sensitivity_cases():
+    """(G, z, ‖∂G/∂z‖_F averaged over the batch) for maps whose Jacobian is known in closed form."""
+    gen = torch.Generator().manual_seed(7)
+    A = torch.randn(2, 3, generator=gen, dtype=torch.float64)
+    b = torch.randn(2, generator=gen, dtype=torch.float64)
+    z = torch.randn(5, 3, generator=gen, dtype=torch.float64)            # (B, latent_dim)
+    jac_tanh = (1 - torch.tanh(z @ A.T + b) ** 2)[:, :, None] * A        # (B, 2, 3)
+    const = b.expand(5, 2)
+    return [("a linear G(z) = A z + b", lambda z_: z_ @ A.T + b, z,
+             float(torch.linalg.norm(A))),
+            ("G(z) = tanh(A z + b)", lambda z_: torch.tanh(z_ @ A.T + b), z,
+             float(jac_tanh.flatten(1).norm(dim=1).mean())),
+            ("a G that ignores z (constant output)", lambda z_: const + 0 * z_[:, :2], z, 0.0)]
+
+
+def _sensitivity_variants(G, z, eps=1e-4) -> dict:
+    """Typical wrong answers, computed by central differences along the coordinate axes."""
+    cols = [(G(z + eps * e) - G(z - eps * e)) / (2 * eps) for e in torch.eye(z.shape[1],
+                                                                                dtype=z.dtype)]
+    J = torch.stack(cols, -1)                                           # (B, out, latent)
+    per = J.flatten(1).norm(dim=1)                                      # (B,)
+    return dict(squared=float((per ** 2).mean()), summed=float(per.sum()),
+                first_axis=float(J[..., 0].norm(dim=1).mean()),
+                no_divide=float((J * eps).flatten(1).norm(dim=1).mean()),
+                spread=float(G(z).std(0).norm()))
+
+
+@checker
+def check_latent_sensitivity(fn) -> bool:
+    """Check ``fn(G, z) -> float``: the mean over the batch of the Frobenius norm ‖∂G/∂z‖_F.
+
+    ``z`` is a float64 batch (B, latent_dim); ``G`` maps it to (B, out). A generator that ignores
+    its noise has sensitivity 0. Exercise ``ex-ch07-sensitivity``.
+    """
+    for context, G, z, want in _sensitivity_cases():
+        try:
+            out = fn(G, z.clone())
+        except NotImplementedError:
+            raise
+        except Exception as err:  # noqa: BLE001  (any failure becomes a hint)
+            raise AssertionError(f"fn(G, z) raised {type(err).__name__}: {err}") from err
+        if torch.is_tensor(out):
+            assert out.numel() == 1, (f"fn(G, z) returned a tensor of shape {tuple(out.shape)}: "
+                                      "average the per-sample norms over the batch")
+            out = out.item()
+        got = float(out)
+        if math.isclose(got, want, rel_tol=1e-3, abs_tol=1e-6):
+            continue
+        wrong = _sensitivity_variants(G, z)
+        hints = {"squared": "you returned the SQUARED Frobenius norm; take its square root",
+                 "summed": "you summed over the batch; average the per-sample norms",
+                 "first_axis": "you moved z along one axis only; the Jacobian has a column per "
+                               "latent coordinate, and the Frobenius norm uses all of them",
+                 "no_divide": "divide the finite difference by the step: (G(z + h e) - G(z)) / h",
+                 "spread": "that is the spread of G(z) over the batch, not the sensitivity of "
+                           "each G(z) to its own z"}
+        for key, hint in hints.items():
+            if want != 0 and math.isclose(got, wrong[key], rel_tol=1e-3):
+                raise AssertionError(f"fn(G, z): {hint}")
+        raise AssertionError(f"fn(G, z) returned {got:.6g} for {context}; expected {want:.6g} "
+                             "(the mean over the batch of ||dG/dz||_F)")
+    print("Correct: the mean Jacobian norm; it is 0 exactly when G ignores z.")
+    return True
