@@ -106,20 +106,20 @@ def test_check_ns_objective_rejects(wrong, hint):
 
 # ----------------------------------------------------------------------------- ML cost
 def test_check_ml_generator_loss_accepts():
-    assert ch03.check_ml_generator_loss(lambda l: -torch.exp(l).mean())
+    assert ch03.check_ml_generator_loss(lambda logit: -torch.exp(logit).mean())
     assert ch03.check_ml_generator_loss(
-        lambda l: -(torch.sigmoid(l) / torch.sigmoid(-l)).mean())
+        lambda logit: -(torch.sigmoid(logit) / torch.sigmoid(-logit)).mean())
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda l: torch.exp(l).mean(), "sign"),
-    (lambda l: -0.5 * torch.exp(l).mean(), "1/2"),
-    (lambda l: -torch.sigmoid(l).mean(), "odds"),
-    (lambda l: torch.nn.functional.softplus(-l).mean(), "non-saturating"),
-    (lambda l: -torch.nn.functional.softplus(l).mean(), "minimax"),
-    (lambda l: torch.tensor(-torch.exp(l).mean().item()), "keeps the gradient"),
-    (lambda l: -torch.exp(l), "one number"),
-    (lambda l: -torch.exp(l).sum(), "expected"),
+    (lambda logit: torch.exp(logit).mean(), "sign"),
+    (lambda logit: -0.5 * torch.exp(logit).mean(), "1/2"),
+    (lambda logit: -torch.sigmoid(logit).mean(), "odds"),
+    (lambda logit: torch.nn.functional.softplus(-logit).mean(), "non-saturating"),
+    (lambda logit: -torch.nn.functional.softplus(logit).mean(), "minimax"),
+    (lambda logit: torch.tensor(-torch.exp(logit).mean().item()), "keeps the gradient"),
+    (lambda logit: -torch.exp(logit), "one number"),
+    (lambda logit: -torch.exp(logit).sum(), "expected"),
 ])
 def test_check_ml_generator_loss_rejects(wrong, hint):
     with pytest.raises(AssertionError, match=hint):

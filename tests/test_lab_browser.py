@@ -6,7 +6,6 @@ Skips (with the reason) only when Chromium, JupyterLab or Playwright is missing.
 """
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
