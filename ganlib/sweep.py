@@ -12,19 +12,52 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import numbers
 import time
 
 import torch
 
-from .stacked import (BCE, STACKABLE, MemberLosses, RandomStreams, StackedMLP, StackedOptimizer,
+from . import losses as _losses
+from .config import KNOBS, TrainConfig
+from .draws import Stream
+from .runtime import device as _device
+from .stacked import (STACKABLE, MemberLosses, RandomStreams, StackedMLP, StackedOptimizer,
                       build_members, stacked_gradient_penalty, stacked_r1_penalty)
 
 __all__ = ["run_sweep", "SweepResult", "StackedTrainer", "SWEEP_KEYS", "plot_success_rate",
            "plot_phase_diagram", "plot_samples_grid"]
 
-#: TrainConfig fields that may differ between the members of one sweep.
-SWEEP_KEYS = ("loss", "lr_d", "lr_g", "n_critic", "gp_weight", "clip_value", "r1_weight",
-              "label_smoothing", "seed")
+#: TrainConfig fields that may differ between the members of one sweep (their Knob says
+#: ``sweep="vary"``); "shared" fields take one value for all, "default" ones only the default.
+SWEEP_KEYS = tuple(name for name, k in KNOBS.items() if k.sweep == "vary")
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+
+
+def check_stackable(configs) -> None:
+    """ValueError naming the first field the stacked engine cannot train as given: a
+    "shared" field that differs between members, a "default" field set to another value, or
+    a loss that is not stackable. Every field is checked; none is ignored."""
+    cfg = configs[0]
+    for c in configs:
+        _check_config(c)
+        for name, k in KNOBS.items():
+            value = getattr(c, name)
+            if k.sweep == "shared" and value != getattr(cfg, name):
+                raise ValueError(f"{name}={value!r} differs between members ({name}="
+                                 f"{getattr(cfg, name)!r} in the first); only "
+                                 f"{', '.join(SWEEP_KEYS)} may vary in a sweep")
+            if k.sweep == "default" and value != _DEFAULTS[name]:
+                raise ValueError(f"{name}={value!r} is not supported by sweeps; allowed: "
+                                 f"{name}={_DEFAULTS[name]!r} (train it with ganlib.train."
+                                 "Trainer instead)")
+        if c.loss not in STACKABLE:
+            raise ValueError(f"loss={c.loss!r} is not one of {', '.join(map(repr, STACKABLE))}"
+                             " (the losses a sweep can stack)")
+
+
+def _check_config(c):
+    if not isinstance(c, TrainConfig):
+        raise ValueError(f"configs contains a {type(c).__name__}; allowed: TrainConfig")
 
 
 class StackedTrainer:
@@ -37,20 +70,10 @@ class StackedTrainer:
     """
 
     def __init__(self, Gs, Ds, data, configs, paired=False):
-        from . import device as _device
+        if not configs:
+            raise ValueError("configs is empty; allowed: a non-empty list of TrainConfig")
+        check_stackable(configs)
         self.K, cfg = len(configs), configs[0]
-        shared = [f.name for f in dataclasses.fields(cfg) if f.name not in SWEEP_KEYS]
-        for c in configs:
-            for name in shared:
-                if getattr(c, name) != getattr(cfg, name):
-                    raise ValueError(f"{name}={getattr(c, name)!r} differs between members; only "
-                                     f"{', '.join(SWEEP_KEYS)} may vary in a sweep")
-            if c.loss not in STACKABLE:
-                raise ValueError(f"loss={c.loss!r} is not one of {', '.join(map(repr, STACKABLE))}"
-                                 " (the losses a sweep can stack)")
-        for name in ("label_noise", "instance_noise", "simultaneous"):
-            if getattr(cfg, name):
-                raise ValueError(f"{name}={getattr(cfg, name)!r} is not supported by sweeps; use 0/False")
         self.configs, self.cfg, self.paired = configs, cfg, paired
         self.device = _device(cfg.device)
         self.data = data.to(self.device) if torch.is_tensor(data) else data
@@ -65,16 +88,17 @@ class StackedTrainer:
         self.opt_g = StackedOptimizer(self.G.flat, cfg.optimizer, col("lr_g", torch.float64),
                                       betas_g, momentum=betas_g[0])
         self.gp_weight, self.r1_weight = col("gp_weight").squeeze(1), col("r1_weight").squeeze(1)
-        self.gp_weight = torch.where(torch.tensor([c.loss == "wgan-gp" for c in configs],
+        specs = [_losses.get_loss(c.loss) for c in configs]
+        self.gp_weight = torch.where(torch.tensor([s.penalty is not None for s in specs],
                                                   device=self.device), self.gp_weight, 0.0)
-        clip = [c.clip_value for c in configs]
+        clip = [c.resolved_clip_value() for c in configs]
         self.clip = None if all(c is None for c in clip) else torch.tensor(
             [c if c is not None else float("inf") for c in clip], device=self.device)[:, None]
         self.n_critic = torch.tensor([c.n_critic for c in configs], device=self.device)
-        self.bce = torch.tensor([c.loss in BCE for c in configs], device=self.device)
+        self.bce = torch.tensor([s.sigmoid for s in specs], device=self.device)
         self.losses = MemberLosses([(c.loss, c.label_smoothing) for c in configs], self.device)
         # random streams: one per distinct (seed, n_critic, draws ε); one for all if paired
-        keys = [(c.seed, c.n_critic, c.loss == "wgan-gp") for c in configs]
+        keys = [(c.seed, c.n_critic, s.penalty is not None) for c, s in zip(configs, specs)]
         if paired:
             keys = [(cfg.seed, max(k[1] for k in keys), any(k[2] for k in keys))] * self.K
         self.streams = RandomStreams(self.data, keys, cfg.batch_size, self.latent_dim,
@@ -83,8 +107,9 @@ class StackedTrainer:
         self.diverged_step = torch.full((self.K,), -1, device=self.device)  # -1: finite
         self.step, self.rows, self.wall_time, self._last_flush = 0, [], 0.0, 0
         self._sum_d, self._n_d, self._sum_g = torch.zeros(3, self.K, device=self.device)
-        self.fixed_z = torch.stack([self.streams.prior(cfg.n_samples, torch.Generator(
-            device=self.device).manual_seed(int(c.seed))) for c in configs])  # (K, n, latent)
+        self.fixed_z = torch.stack([Stream(self.data, cfg.batch_size, self.latent_dim, cfg.prior,
+                                           c.seed, self.device).fixed_z(cfg.n_samples)
+                                    for c in configs])  # (K, n, latent)
         self.snapshots, self.use_r1 = {}, bool(self.r1_weight.any())
         self._take_snapshot()
 
@@ -142,16 +167,18 @@ class StackedTrainer:
         """As Trainer._flush: a history row (interval means), lr decay, last-finite snapshot."""
         real, fake = self._last_d  # (K, B)
         raw_r, raw_f = real.mean(1), fake.mean(1)
+        nan = torch.tensor(float("nan"), device=self.device)  # diverged members: no loss
         self.rows.append(dict(
-            step=self.step, loss_d=self._sum_d / self._n_d.clamp(min=1),
-            loss_g=self._sum_g / (self.step - self._last_flush),
+            step=self.step, loss_d=torch.where(self.alive, self._sum_d / self._n_d.clamp(min=1),
+                                               nan),
+            loss_g=torch.where(self.alive, self._sum_g / (self.step - self._last_flush), nan),
             d_real=torch.where(self.bce, torch.sigmoid(real).mean(1), raw_r),
             d_fake=torch.where(self.bce, torch.sigmoid(fake).mean(1), raw_f),
             grad_norm_g=grad_norm, wasserstein=raw_r - raw_f, wall_time=self.wall_time))
         self._sum_d, self._n_d, self._sum_g = torch.zeros(3, self.K, device=self.device)
         self._last_flush = self.step
-        if self.cfg.lr_decay:  # linear decay: lr · (1 − lr_decay · min(step / steps, 1))
-            scale = 1.0 - self.cfg.lr_decay * min(self.step / self.cfg.steps, 1.0)
+        if self.cfg.lr_decay:  # as Trainer: TrainConfig.lr_scale (the linear decay)
+            scale = self.cfg.lr_scale(self.step)
             self.opt_d.set_lr(self.opt_d.lr0 * scale), self.opt_g.set_lr(self.opt_g.lr0 * scale)
         self._take_snapshot()
 
@@ -201,7 +228,6 @@ def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired
                   seeds=range(16)).success_rate(by="loss")
     """
     from .data import get_dataset
-    from .train import TrainConfig
 
     base = TrainConfig() if base is None else base
     if not isinstance(base, TrainConfig):
@@ -209,15 +235,21 @@ def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired
     if steps is not None:
         base = dataclasses.replace(base, steps=steps)
     grid = dict(grid or {})
-    allowed = ", ".join(map(repr, SWEEP_KEYS[:-1]))
+    allowed = ", ".join(repr(k) for k in SWEEP_KEYS if k != "seed")
     for key, values in grid.items():
-        if key not in SWEEP_KEYS[:-1]:
+        if key not in SWEEP_KEYS or key == "seed":
             raise ValueError(f"grid key {key!r} is not one of {allowed} (seeds go in `seeds`)")
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or not list(values):
             raise ValueError(f"grid[{key!r}]={values!r} must be a non-empty list of values")
-    seeds = list(seeds)
-    if not seeds or not all(isinstance(s, int) and s >= 0 for s in seeds):
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
         raise ValueError(f"seeds={seeds!r} must be a non-empty list of integers >= 0")
+    seeds = list(seeds)
+    if not seeds or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
+                            and s >= 0 for s in seeds):
+        raise ValueError(f"seeds={seeds!r} must be a non-empty list of integers >= 0")
+    seeds = [int(s) for s in seeds]
+    if not isinstance(paired, bool):
+        raise ValueError(f"paired={paired!r} is not valid; allowed: True or False")
     model = {} if model is None else model
     if not (callable(model) or isinstance(model, dict)):
         raise ValueError(f"model={model!r} must be a dict of build_models arguments or a callable")

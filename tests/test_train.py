@@ -68,7 +68,8 @@ def test_wgan_clipping_value_checked_and_defaulted():
         TrainConfig(loss="wgan", clip_value=0.0)
     with pytest.raises(ValueError, match="clip_value"):
         TrainConfig(loss="wgan", clip_value=-0.01)
-    assert TrainConfig(loss="wgan").clip_value == 0.01
+    assert TrainConfig(loss="wgan").clip_value is None             # never filled in
+    assert TrainConfig(loss="wgan").resolved_clip_value() == 0.01  # resolved where used
     with pytest.raises(ValueError, match="label_smoothing"):
         TrainConfig(loss="wgan-gp", label_smoothing=0.1)
 
