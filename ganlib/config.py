@@ -53,7 +53,7 @@ class Knob:
     stacked engine supports the default only). ``live``: the lab may change it on a running
     trainer. ``needs``: the :class:`~ganlib.losses.LossSpec` property a non-default value
     requires ("labels", "penalty"). ``label``/``widget``: how the lab and explorers show it
-    (``widget``: dict of min, max, step, log, options).
+    (``widget``: dict of min, max, step, log, options, control).
     """
 
     kind: str
@@ -149,7 +149,7 @@ def knob(default, kind, doc, **meta):
 
 
 _LR = dict(lo=0, lo_open=True, hi=math.inf, sweep="vary", live=True,
-           widget=dict(min=1e-5, max=1e-1, log=True, step=0.1))
+           widget=dict(min=1e-5, max=1e-1, log=True, step=0.1, control="log"))
 _WEIGHT = dict(lo=0, hi=math.inf, sweep="vary")
 
 
@@ -165,23 +165,25 @@ class TrainConfig:
     loss: str = knob("nonsaturating", "choice", "key of losses.LOSSES", choices=tuple(
         _losses.LOSSES), sweep="vary", label="loss")
     steps: int = knob(4000, "int", "generator updates (rounds)", lo=1, live=True,
-                      label="max G steps", widget=dict(min=1, max=10**6, step=100))
+                      label="max G steps", widget=dict(min=1, max=10**6, step=100, control="text"))
     batch_size: int = knob(512, "int", "samples of x_real and of z per step", lo=1,
-                           label="batch_size", widget=dict(options=(16, 32, 64, 128, 256, 512)))
+                           label="batch_size",
+                           widget=dict(options=(16, 32, 64, 128, 256, 512), control="dropdown"))
     n_critic: int = knob(1, "int", "D steps per G step (k in Algorithm 1)", lo=1,
                          sweep="vary", live=True, label="n_critic (D steps per G step)",
-                         widget=dict(min=1, max=10, step=1))
+                         widget=dict(min=1, max=10, step=1, control="slider"))
     lr_d: float = knob(2e-3, "float", "D learning rate (tuned on the ring, see benchmarks/)",
                        label="lr_d", **_LR)
     lr_g: float = knob(2e-3, "float", "G learning rate", label="lr_g", **_LR)
     lr_decay: float = knob(0.98, "float", "lr falls linearly to (1 - lr_decay)·lr over steps",
                            lo=0, hi=1, hi_open=True, label="lr_decay",
-                           widget=dict(min=0, max=0.99, step=0.01))
+                           widget=dict(min=0, max=0.99, step=0.01, control="slider"))
     optimizer: str = knob("adam", "choice", "same optimizer for both players",
                           choices=OPTIMIZERS, label="optimizer")
     betas: tuple = knob((0.5, 0.999), "betas", "Adam betas of both players (sgd: momentum "
                         "= betas[0])", label="betas",
-                        widget=dict(min=(0, 0), max=(0.999, 0.9999), step=(0.05, 0.001)))
+                        widget=dict(min=(0, 0), max=(0.999, 0.9999), step=(0.05, 0.001),
+                                    control="text"))
     betas_d: tuple | None = knob(None, "betas", "per-player override of betas for D",
                                  optional=True)
     betas_g: tuple | None = knob(None, "betas", "per-player override of betas for G",
@@ -190,28 +192,31 @@ class TrainConfig:
                                     "None: the loss's own (LossSpec.clip_value, wgan: 0.01)",
                                     lo=0, lo_open=True, optional=True, sweep="vary",
                                     label="clip_value (0 = off)",
-                                    widget=dict(min=0, max=1, step=0.01))
+                                    widget=dict(min=0, max=1, step=0.01, control="text"))
     gp_weight: float = knob(10.0, "float", "λ of the loss's penalty (wgan-gp, dragan)",
                             needs="penalty", label="λ (gp_weight)",
-                            widget=dict(min=0, max=100, step=1), **_WEIGHT)
+                            widget=dict(min=0, max=100, step=1, control="text"), **_WEIGHT)
     r1_weight: float = knob(0.0, "float", "γ of the R1 penalty (0 = off), any loss",
-                            label="γ (r1_weight)", widget=dict(min=0, max=10, step=0.1),
+                            label="γ (r1_weight)",
+                            widget=dict(min=0, max=10, step=0.1, control="text"),
                             **_WEIGHT)
     label_smoothing: float = knob(0.0, "float", "one-sided: real label 1 -> 1 - smoothing",
                                   lo=0, hi=1, hi_open=True, sweep="vary", needs="labels",
-                                  label="label_smoothing", widget=dict(min=0, max=0.5, step=0.05))
+                                  label="label_smoothing",
+                                  widget=dict(min=0, max=0.5, step=0.05, control="slider"))
     label_noise: float = knob(0.0, "float", "prob. of flipping each of D's labels", lo=0,
                               hi=0.5, sweep="default", needs="labels", label="label_noise",
-                              widget=dict(min=0, max=0.5, step=0.05))
+                              widget=dict(min=0, max=0.5, step=0.05, control="slider"))
     instance_noise: float = knob(0.0, "float", "std of Gaussian noise added to D's inputs",
                                  lo=0, hi=math.inf, sweep="default", label="instance_noise",
-                                 widget=dict(min=0, max=1, step=0.05))
+                                 widget=dict(min=0, max=1, step=0.05, control="slider"))
     simultaneous: bool = knob(False, "bool", "simultaneous (True) vs alternating (False) "
                               "updates", sweep="default", label="simultaneous")
     prior: str = knob("gaussian", "choice", "gaussian N(0, I) | uniform U[-1, 1]",
                       choices=PRIORS, label="prior")
     seed: int = knob(0, "int", "seed of the training random stream", lo=0, hi=2**63 - 1,
-                     sweep="vary", label="seed")
+                     sweep="vary", label="seed",
+                     widget=dict(min=0, max=2**31 - 1, step=1, control="text"))
     device: str | None = knob(None, "device", "None -> ganlib.device(): cuda, else mps, else cpu")
     log_every: int = knob(10, "int", "history granularity and NaN-check interval (steps)", lo=1)
     sample_steps: tuple = knob((), "steps", "steps at which to store G(fixed_z)")
@@ -252,7 +257,8 @@ _DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
 def knobs(names=None) -> list:
     """Every knob as a plain dict, for explorers and widgets: ``name``, ``label``, ``doc``,
     ``kind``, ``default``, ``allowed`` (words), ``choices``, ``low``, ``high``, ``step``,
-    ``log`` (widget range), ``sweep``, ``live``, ``needs``. ``names``: a subset, in order."""
+    ``log``, ``control`` (the widget: "slider", "log", "text", "dropdown"; None: no widget),
+    ``sweep``, ``live``, ``needs``. ``names``: a subset, in order."""
     names = list(KNOBS) if names is None else list(names)
     for n in names:
         _check(n in KNOBS, "names", n, "names of TrainConfig fields")
@@ -263,6 +269,7 @@ def knobs(names=None) -> list:
                         default=_DEFAULTS[n], allowed=k.allowed(),
                         choices=tuple(w.get("options", k.choices)), low=w.get("min"),
                         high=w.get("max"), step=w.get("step"), log=bool(w.get("log")),
+                        control=w.get("control", "dropdown" if k.choices else None),
                         sweep=k.sweep, live=k.live, needs=k.needs))
     return out
 

@@ -50,7 +50,8 @@ class Stream:
     device)``; ``gen`` is its ``torch.Generator`` (its state is the stream's state)."""
 
     def __init__(self, data, batch_size, latent_dim, prior_kind, seed, device):
-        self.data, self.B, self.latent_dim, self.prior_kind = data, batch_size, latent_dim, prior_kind
+        self.data, self.B = data, batch_size
+        self.latent_dim, self.prior_kind = latent_dim, prior_kind
         self.seed, self.device = int(seed), device
         self.gen = torch.Generator(device=device).manual_seed(self.seed)
 

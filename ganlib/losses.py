@@ -24,7 +24,8 @@ import torch.nn.functional as F
 from .draws import interpolation_eps
 
 __all__ = [
-    "SIGMOID_LOSSES", "LABEL_LOSSES", "STACKABLE", "discriminator_loss", "smooth_labels", "noisy_labels", "minimax_generator_loss",
+    "SIGMOID_LOSSES", "LABEL_LOSSES", "STACKABLE", "discriminator_loss", "smooth_labels",
+    "noisy_labels", "minimax_generator_loss",
     "nonsaturating_generator_loss", "wasserstein_critic_loss", "wasserstein_generator_loss",
     "least_squares_discriminator_loss", "least_squares_generator_loss",
     "hinge_discriminator_loss", "hinge_generator_loss", "gradient_penalty", "dragan_penalty",

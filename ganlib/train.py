@@ -13,7 +13,8 @@ never re-initialised here: seed before building them.
 
 Hot path: no host sync per step; every ``log_every`` steps one sync checks losses for NaN/inf
 and keeps a copy of players, optimizers and random stream (:class:`ganlib.rollback.Snapshot`,
-owned by the trainer) for :class:`TrainingDiverged` to restore. The D step builds ``G(z)`` without a graph; the G step differentiates G only.
+owned by the trainer) for :class:`TrainingDiverged` to restore. The D step builds ``G(z)``
+without a graph; the G step differentiates G only.
 """
 from __future__ import annotations
 
@@ -91,7 +92,8 @@ class Trainer:
             check_finite(name, [*model.parameters(), *model.buffers()])
         self.data = self._resolve_data(data)
         self.latent_dim = getattr(G, "latent_dim", None)
-        _check(isinstance(self.latent_dim, int), "G", type(G).__name__, "a generator with .latent_dim")
+        _check(isinstance(self.latent_dim, int), "G", type(G).__name__,
+               "a generator with .latent_dim")
         self.spec = _losses.get_loss(cfg.loss)
         self._clip = cfg.resolved_clip_value()
         self._d_fn, self._g_fn, self._penalty = self.spec
@@ -262,11 +264,13 @@ class Trainer:
 
     def round(self) -> dict:
         """One round of Algorithm 1: ``n_critic`` D steps, then one G step (or one simultaneous
-        update). Logs at ``log_every`` boundaries; returns the round's losses and stats as floats."""
+        update). Logs at ``log_every`` boundaries; returns the round's losses and stats as
+        floats."""
         self._round()
         (loss_d, real_logits, fake_logits), (loss_g, norm) = self._last
         out = {**self._stats(loss_d, real_logits, fake_logits), "loss_g": loss_g.item()}
-        if self._step % self.config.log_every == 0 or not math.isfinite(out["loss_d"] + out["loss_g"]):
+        if self._step % self.config.log_every == 0 or \
+                not math.isfinite(out["loss_d"] + out["loss_g"]):
             self._flush()
         return out
 

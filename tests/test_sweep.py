@@ -128,7 +128,8 @@ def test_table_and_success_rate():
     assert rates["success_rate"].tolist() == pytest.approx([2 / 3, 2 / 3])
     assert rates["n_success"].tolist() == [2, 2] and rates["n"].tolist() == [3, 3]
     assert result.success_rate(by=None, criterion="modes >= 3")["n_success"][0] == 5
-    assert result.success_rate("seed", lambda tab: tab["modes"] == 8)["n_success"].tolist() == [2, 1, 1]
+    by_seed = result.success_rate("seed", lambda tab: tab["modes"] == 8)
+    assert by_seed["n_success"].tolist() == [2, 1, 1]
 
 
 def test_bad_arguments():
