@@ -25,7 +25,8 @@ from .sweep_result import SweepResult, plot_phase_diagram, plot_samples_grid, pl
 from .stacked import (STACKABLE, MemberLosses, RandomStreams, StackedMLP, StackedOptimizer,
                       build_members, stacked_gradient_penalty, stacked_r1_penalty)
 
-__all__ = ["run_sweep", "SweepResult", "StackedTrainer", "SWEEP_KEYS", "plot_success_rate",
+__all__ = ["run_sweep", "SweepResult", "StackedTrainer", "SWEEP_KEYS", "check_stackable",
+           "plot_success_rate",
            "plot_phase_diagram", "plot_samples_grid"]
 
 #: TrainConfig fields that may differ between the members of one sweep (their Knob says
