@@ -310,6 +310,6 @@ def get_loss(name: str) -> LossSpec:
 
     Taught in chapter 5, Wasserstein GANs (the catalogue of losses).
     """
-    if name not in LOSSES:
+    if not isinstance(name, str) or name not in LOSSES:
         raise ValueError(f"loss={name!r} is not one of {', '.join(map(repr, LOSSES))}")
     return LOSSES[name]

@@ -368,8 +368,9 @@ class Trainer:
         if steps is not None:
             steps = _RUN_STEPS.check("steps", steps)
         n = max(cfg.steps - self._step, 0) if steps is None else steps
-        _check(callable(callbacks) is False and all(callable(cb) for cb in callbacks),
-               "callbacks", callbacks, "a list of callables cb(trainer)")
+        _check(not callable(callbacks) and hasattr(callbacks, "__iter__") and
+               all(callable(cb) for cb in callbacks), "callbacks", callbacks,
+               "a list of callables cb(trainer)")
         self.stop_requested.clear()
         if 0 in self._sample_set and 0 not in self.history.samples and self._step == 0:
             self._store_samples()
