@@ -84,9 +84,11 @@ class Knob:
             text = "None, 'cpu', 'cuda', 'cuda:N', 'mps' or a torch.device"
         else:
             what = "an integer" if self.kind == "int" else "a number"
-            lo = f"{self.lo:g} {'<' if self.lo_open else '<='} x" if self.lo is not None else "x"
+            fmt = (lambda v: str(int(v))) if self.kind == "int" else (lambda v: f"{v:g}")
+            lo = f"{fmt(self.lo)} {'<' if self.lo_open else '<='} x" if self.lo is not None \
+                else "x"
             hi = "" if self.hi in (None, math.inf) else \
-                f" {'<' if self.hi_open else '<='} {self.hi:g}"
+                f" {'<' if self.hi_open else '<='} {fmt(self.hi)}"
             text = f"{what} with {lo}{hi}"
         return text + (" or None" if self.optional and self.kind != "device" else "")
 

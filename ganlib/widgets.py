@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import numbers
 import os
 import threading
 import time
@@ -27,6 +28,14 @@ __all__ = ["TrainingLab", "check_knobs", "DEFAULTS", "LOSS_LABELS", "DATA_LABELS
            "REPO"]
 
 REPO = "gan-book/gan-book"            # GitHub repository of the book (launch links)
+
+
+def _number(name, value, lo, hi, allowed):
+    """``value`` as a float in (lo, hi]; else ValueError naming it."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and lo < value <= hi
+    if not ok:
+        raise ValueError(f"{name}={value!r} is not valid; allowed: {allowed}")
+    return float(value)
 
 
 class TrainingLab:
@@ -64,7 +73,12 @@ class TrainingLab:
             if problem:
                 raise ValueError(problem)
         self.compare = dict(compare or {})
-        self.budget, self.chunk_s, self.threads = budget, chunk_s, threads
+        self.budget = _number("budget", budget, 0, 1, "a number with 0 < budget <= 1")
+        self.chunk_s = _number("chunk_s", chunk_s, 0, 60, "seconds, 0 < chunk_s <= 60")
+        if threads is not None and not (isinstance(threads, numbers.Integral)
+                                        and not isinstance(threads, bool) and threads >= 1):
+            raise ValueError(f"threads={threads!r} is not valid; allowed: None or an integer >= 1")
+        self.threads = None if threads is None else int(threads)
         self._lock, self._stop, self._thread = threading.RLock(), threading.Event(), None
         self._ctl, self._resume = threading.Lock(), False    # Train/Pause hand-over
         self._running = False                                # the thread is in its loop
@@ -350,6 +364,9 @@ class TrainingLab:
     # -- display -------------------------------------------------------------------------------
     def static_html(self, steps=200, frames=20):
         """Prerecorded run (to_jshtml animation) + a note that the live lab needs a kernel."""
+        for name, value in (("steps", steps), ("frames", frames)):
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name}={value!r} is not valid; allowed: an integer >= 1")
         k, problem = self.knobs, check_knobs(self.knobs)
         if problem:
             return f"<p>Training lab: refused: {html.escape(problem)}</p>"
