@@ -195,9 +195,6 @@ class TrainConfig:
                                     lo=0, lo_open=True, optional=True, sweep="vary",
                                     label="clip_value (0 = off)",
                                     widget=dict(min=0, max=1, step=0.01, control="text"))
-    weight_decay_d: float = knob(0.0, "float", "L2 weight decay of D (torch.optim weight_decay)",
-                                 lo=0, hi=math.inf, label="D weight decay",
-                                 widget=dict(min=0, max=0.1, step=0.001, control="text"))
     gp_weight: float = knob(10.0, "float", "λ of the loss's penalty (wgan-gp, dragan)",
                             needs="penalty", label="λ (gp_weight)",
                             widget=dict(min=0, max=100, step=1, control="text"), **_WEIGHT)

@@ -181,12 +181,10 @@ class StackedOptimizer:
     """
 
     def __init__(self, param: torch.Tensor, kind: str, lr, betas=(0.9, 0.999),
-                 eps: float = 1e-8, alpha: float = 0.99, momentum: float = 0.0,
-                 weight_decay: float = 0.0):
+                 eps: float = 1e-8, alpha: float = 0.99, momentum: float = 0.0):
         if kind not in OPTIMIZERS:
             raise ValueError(f"optimizer={kind!r} is not one of {', '.join(map(repr, OPTIMIZERS))}")
         self.param, self.kind, self.momentum = param, kind, float(momentum)
-        self.weight_decay = float(weight_decay)
         self.betas, self.eps, self.alpha = tuple(float(b) for b in betas), float(eps), float(alpha)
         K = param.shape[0]
         lr = torch.as_tensor(lr, dtype=torch.float64, device=param.device).reshape(-1)
@@ -212,8 +210,6 @@ class StackedOptimizer:
         if mask is None:
             mask = torch.ones(p.shape[0], dtype=torch.bool, device=p.device)
         all_on = bool(mask.all())
-        if self.weight_decay:  # torch.optim: g <- g + weight_decay · p
-            grad = grad.add(p, alpha=self.weight_decay)
         keep = mask.reshape(-1, 1)  # (K, 1)
         lr = self.lr.to(dt)
         # Same primitives and operand order as torch.optim's single-tensor code, so the

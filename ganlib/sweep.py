@@ -87,8 +87,7 @@ class StackedTrainer:
                                 device=self.device)[:, None]
         betas_d, betas_g = cfg.betas_d or cfg.betas, cfg.betas_g or cfg.betas
         self.opt_d = StackedOptimizer(self.D.flat, cfg.optimizer, col("lr_d", torch.float64),
-                                      betas_d, momentum=betas_d[0],  # Trainer: SGD momentum = b1
-                                      weight_decay=cfg.weight_decay_d)
+                                      betas_d, momentum=betas_d[0])  # Trainer: SGD momentum = b1
         self.opt_g = StackedOptimizer(self.G.flat, cfg.optimizer, col("lr_g", torch.float64),
                                       betas_g, momentum=betas_g[0])
         self.gp_weight, self.r1_weight = col("gp_weight").squeeze(1), col("r1_weight").squeeze(1)

@@ -66,8 +66,7 @@ class Trainer:
         self._d_fn, self._g_fn, self._penalty = self.spec
         self._g_params = [p for p in G.parameters() if p.requires_grad]
         self._d_params = [p for p in D.parameters() if p.requires_grad]
-        self.opt_d = self._make_opt(self._d_params, cfg.lr_d, cfg.betas_d or cfg.betas,
-                                    cfg.weight_decay_d)
+        self.opt_d = self._make_opt(self._d_params, cfg.lr_d, cfg.betas_d or cfg.betas)
         self.opt_g = self._make_opt(self._g_params, cfg.lr_g, cfg.betas_g or cfg.betas)
         self.stream = Stream(self.data, cfg.batch_size, self.latent_dim, cfg.prior, cfg.seed,
                              self.device)
@@ -107,11 +106,10 @@ class Trainer:
                                  f"{name}={dim}; build G and D for {data_dim}-dimensional data")
         return data
 
-    def _make_opt(self, params, lr, betas, wd=0.0):
+    def _make_opt(self, params, lr, betas):
         name, optim = self.config.optimizer, torch.optim
-        return (optim.Adam(params, lr=lr, betas=betas, weight_decay=wd) if name == "adam" else
-                optim.RMSprop(params, lr=lr, weight_decay=wd) if name == "rmsprop" else
-                optim.SGD(params, lr=lr, momentum=betas[0], weight_decay=wd))
+        return (optim.Adam(params, lr=lr, betas=betas) if name == "adam" else optim.RMSprop(
+            params, lr=lr) if name == "rmsprop" else optim.SGD(params, lr=lr, momentum=betas[0]))
 
     def _prior(self, n, gen=None):
         return self.stream.prior(n, gen)                          # (n, latent_dim)

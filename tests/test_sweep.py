@@ -57,7 +57,6 @@ def assert_member_matches(result, k, trainer, rtol=1e-3):
     ("tensor", dataclasses.replace(BASE, optimizer="sgd", lr_d=0.01, lr_g=0.01, steps=40),
      {"label_smoothing": [0.0, 0.2]}, [6]),                                  # tensor data set
     ("ring", dataclasses.replace(BASE, steps=30), {"r1_weight": [0.0, 1.0]}, [7]),     # R1
-    ("ring", dataclasses.replace(BASE, steps=30, weight_decay_d=0.01), None, [11]),   # new knob
     ("ring", dataclasses.replace(BASE, loss="wgan-gp", steps=30),
      {"gp_weight": [1.0, 10.0]}, [8]),                                         # λ of GP
     ("ring", dataclasses.replace(BASE, loss="hinge", steps=30),
