@@ -259,6 +259,9 @@ def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired
     data = get_dataset(dataset) if isinstance(dataset, str) else dataset
     if torch.is_tensor(data):  # as Trainer: float32, (N,) -> (N, 1)
         data = data.float()[:, None] if data.dim() == 1 else data.float()
+        if len(data) == 0 or not bool(torch.isfinite(data).all()):
+            raise ValueError(f"dataset: tensor of shape {tuple(data.shape)} with NaN/inf or no "
+                             "rows; allowed: a non-empty tensor of finite values")
     keys = list(grid)
     combos = itertools.product(*(list(grid[k]) for k in keys))
     settings = [dict(zip(keys, combo)) for combo in combos]

@@ -92,6 +92,9 @@ class Trainer:
             data = data.to(self.device, torch.float32)
             if data.dim() == 1:
                 data = data[:, None]                          # (N,) -> (N, 1)
+            _check(len(data) > 0 and bool(torch.isfinite(data).all()), "data",
+                   f"tensor of shape {tuple(data.shape)} with NaN/inf or no rows",
+                   "a non-empty tensor dataset of finite values")
             shape = tuple(data.shape[1:])
         elif hasattr(data, "sample"):
             shape = tuple(getattr(data, "shape", None) or (getattr(data, "dim", None),))

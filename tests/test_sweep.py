@@ -172,6 +172,12 @@ def test_bad_arguments_name_the_parameter(kw, word):
         run_sweep("ring", **{"base": BASE, **kw})
 
 
+@pytest.mark.parametrize("dataset", [torch.zeros(0, 2), torch.tensor([[0.0, float("inf")]])])
+def test_bad_tensor_dataset_is_refused(dataset):
+    with pytest.raises(ValueError, match="dataset"):
+        run_sweep(dataset, BASE, None, [0], model=MODEL, steps=2)
+
+
 def test_numpy_seeds_work():
     import numpy as np
     result = run_sweep("ring", BASE, None, np.arange(2), model=MODEL, steps=2)

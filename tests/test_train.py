@@ -275,7 +275,8 @@ def test_public_methods_name_their_parameter(call, word):
 
 @pytest.mark.parametrize("args, word", [
     (("G",), "G="), (("D",), "D="), (("data", 3), "data="), (("data", "nope"), "nope"),
-    (("data", torch.zeros(5, 3)), "dimension 3"),
+    (("data", torch.zeros(5, 3)), "dimension 3"), (("data", torch.zeros(0, 2)), "data="),
+    (("data", torch.tensor([[0.0, float("nan")]])), "data="),
 ])
 def test_constructor_arguments_name_their_parameter(args, word):
     G, D = make_models()
