@@ -7,9 +7,9 @@ holds one :class:`Stream` per member, so member k of a sweep reproduces the sing
 One ``torch.Generator`` on the device, seeded with ``config.seed``, draws per D step
 (:meth:`Stream.d_step`) ``x_real`` then ``z``, then only if enabled, in this order: label-noise
 flips (real, then fake: :meth:`Stream.flip`), instance noise (real, then fake:
-:meth:`Stream.noise`), the penalty's draw (wgan-gp ε: :func:`interpolation_eps`, dragan noise);
-per G step (:meth:`Stream.g_step`) ``z``, then instance noise of ``x_fake`` if enabled.
-``x_real``: ``data.sample(B, generator, device)``, or for a tensor dataset the rows
+:meth:`Stream.noise`), the penalty's draw (wgan-gp ε: :func:`ganlib.losses.interpolation_eps`,
+dragan noise); per G step (:meth:`Stream.g_step`) ``z``, then instance noise of ``x_fake`` if
+enabled. ``x_real``: ``data.sample(B, generator, device)``, or for a tensor dataset the rows
 ``torch.randint(N, (B,))``; ``z``: ``normal_`` (prior "gaussian") or ``uniform_(-1, 1)``
 ("uniform") of a (B, latent_dim) tensor. ``fixed_z`` comes from a second generator seeded
 with the same seed (:meth:`Stream.fixed_z`).
@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["Stream", "prior", "real_batch", "interpolation_eps"]
+from .losses import interpolation_eps, noisy_labels
+
+__all__ = ["Stream", "prior", "real_batch"]
 
 
 def prior(n: int, latent_dim: int, kind: str, generator, device) -> torch.Tensor:
@@ -35,14 +37,6 @@ def real_batch(data, n: int, generator, device) -> torch.Tensor:
     if torch.is_tensor(data):
         return data[torch.randint(data.shape[0], (n,), generator=generator, device=device)]
     return data.sample(n, generator=generator, device=device)
-
-
-def interpolation_eps(x_real: torch.Tensor, generator=None) -> torch.Tensor:
-    """ε ~ U[0, 1] per sample, shaped (B, 1, ...) to broadcast over x_real's features (the
-    draw of :func:`ganlib.losses.gradient_penalty`)."""
-    dev = generator.device if generator is not None else x_real.device
-    shape = (len(x_real),) + (1,) * (x_real.dim() - 1)
-    return torch.rand(shape, generator=generator, device=dev).to(x_real)
 
 
 class Stream:
@@ -75,7 +69,6 @@ class Stream:
 
     def flip(self, labels: torch.Tensor, prob: float) -> torch.Tensor:
         """Label noise: each label y -> 1 - y with probability ``prob``."""
-        from .losses import noisy_labels
         return noisy_labels(labels, prob, generator=self.gen)
 
     def noise(self, x: torch.Tensor, std: float) -> torch.Tensor:

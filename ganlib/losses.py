@@ -21,15 +21,13 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .draws import interpolation_eps
-
 __all__ = [
     "SIGMOID_LOSSES", "LABEL_LOSSES", "STACKABLE", "discriminator_loss", "smooth_labels",
     "noisy_labels", "minimax_generator_loss",
     "nonsaturating_generator_loss", "wasserstein_critic_loss", "wasserstein_generator_loss",
     "least_squares_discriminator_loss", "least_squares_generator_loss",
     "hinge_discriminator_loss", "hinge_generator_loss", "gradient_penalty", "dragan_penalty",
-    "r1_penalty", "clip_weights_", "LossSpec", "LOSSES", "get_loss",
+    "r1_penalty", "interpolation_eps", "clip_weights_", "LossSpec", "LOSSES", "get_loss",
 ]
 
 
@@ -188,6 +186,14 @@ def _check_batch(name: str, x) -> torch.Tensor:
     if not torch.is_tensor(x) or x.dim() < 2:
         raise ValueError(f"{name} must be a tensor of shape (B, ...) with at least 2 dims")
     return x
+
+
+def interpolation_eps(x_real: torch.Tensor, generator=None) -> torch.Tensor:
+    """ε ~ U[0, 1] per sample, shaped (B, 1, ...) to broadcast over x_real's features (the
+    draw of :func:`ganlib.losses.gradient_penalty`)."""
+    dev = generator.device if generator is not None else x_real.device
+    shape = (len(x_real),) + (1,) * (x_real.dim() - 1)
+    return torch.rand(shape, generator=generator, device=dev).to(x_real)
 
 
 def gradient_penalty(D, x_real, x_fake, generator=None) -> torch.Tensor:

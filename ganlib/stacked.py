@@ -23,7 +23,9 @@ import torch
 from torch import nn
 
 from . import losses as _losses
-from .draws import Stream, interpolation_eps
+from .draws import Stream
+from .models import build_models
+from .losses import interpolation_eps
 
 __all__ = ["StackedMLP", "StackedOptimizer", "RandomStreams", "stacked_gradient_penalty",
            "stacked_r1_penalty", "MemberLosses", "build_members", "STACKABLE", "OPTIMIZERS"]
@@ -364,8 +366,6 @@ class RandomStreams:
 
 def build_members(data, seeds, model):
     """(Gs, Ds): member k built as a single run would be: seed, then construct."""
-    from .models import build_models
-
     Gs, Ds = [], []
     for seed in seeds:
         with torch.random.fork_rng(devices=[]):  # leave the caller's global RNG untouched

@@ -19,6 +19,7 @@ import torch
 
 from . import losses as _losses
 from .config import KNOBS, TrainConfig
+from .data import get_dataset
 from .draws import Stream
 from .runtime import device as _device
 from .sweep_result import SweepResult, plot_phase_diagram, plot_samples_grid, plot_success_rate
@@ -230,8 +231,6 @@ def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired
         run_sweep("ring", TrainConfig(steps=1000), grid={"loss": ["minimax", "nonsaturating"]},
                   seeds=range(16)).success_rate(by="loss")
     """
-    from .data import get_dataset
-
     base = TrainConfig() if base is None else base
     if not isinstance(base, TrainConfig):
         raise ValueError(f"base={type(base).__name__} must be a ganlib.train.TrainConfig")

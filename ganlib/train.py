@@ -25,6 +25,7 @@ import time
 
 import torch
 
+from . import data as _data
 from . import losses as _losses
 from .config import Knob, RECIPE_MODELS, RECIPES, TrainConfig, _check, recommended_config
 from .draws import Stream
@@ -86,7 +87,6 @@ class Trainer:
 
     def _resolve_data(self, data):
         if isinstance(data, str):
-            from . import data as _data
             data = _data.get_dataset(data)
         if isinstance(data, torch.Tensor):
             data = data.to(self.device, torch.float32)
@@ -338,8 +338,10 @@ class Trainer:
         if steps is not None:
             steps = _RUN_STEPS.check("steps", steps)
         n = max(cfg.steps - self._step, 0) if steps is None else steps
-        _check(not callable(callbacks) and hasattr(callbacks, "__iter__") and
-               all(callable(cb) for cb in callbacks), "callbacks", callbacks,
+        _check(not callable(callbacks) and hasattr(callbacks, "__iter__"), "callbacks",
+               callbacks, "a list of callables cb(trainer)")
+        callbacks = list(callbacks)
+        _check(all(callable(cb) for cb in callbacks), "callbacks", callbacks,
                "a list of callables cb(trainer)")
         self.stop_requested.clear()
         if 0 in self._sample_set and 0 not in self.history.samples and self._step == 0:

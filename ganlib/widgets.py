@@ -23,6 +23,7 @@ from ganlib.lab_knobs import (DATA_LABELS, DEFAULTS, LIVE, LOSS_LABELS, ROWS, ch
 from ganlib.lab_record import record_html
 from ganlib.lab_views import LabRun, LabView, kind_of, torch_threads, wants_static
 from ganlib.losses import LOSSES
+from ganlib.train import Trainer
 
 __all__ = ["TrainingLab", "check_knobs", "DEFAULTS", "LOSS_LABELS", "DATA_LABELS", "LIVE",
            "REPO"]
@@ -347,7 +348,6 @@ class TrainingLab:
         self._say(f"Saved step {self.run.rounds} to {self.path.value}.")
 
     def _load(self):
-        from ganlib.train import Trainer
         if not os.path.exists(self.path.value):
             return self._say(f"checkpoint {self.path.value!r} does not exist", "error")
         self.pause()
