@@ -194,6 +194,8 @@ class StackedOptimizer:
             lr = lr.expand(K)
         if lr.shape != (K,):
             raise ValueError(f"lr has {lr.numel()} entries; expected 1 or K={K}")
+        if not bool((torch.isfinite(lr) & (lr > 0)).all()):
+            raise ValueError(f"lr={lr.tolist()} is not valid; allowed: finite numbers > 0")
         self.lr = lr.reshape(K, 1).clone()  # (K, 1) float64, as Python floats in torch.optim
         self.lr0 = self.lr.clone()  # initial rates (for schedules)
         self.t = torch.zeros(K, 1, dtype=torch.float64, device=param.device)  # steps per member

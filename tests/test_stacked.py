@@ -60,6 +60,15 @@ def test_random_streams_are_the_trainers_stream():
     torch.testing.assert_close(streams.draw_g()[0], single.g_step())
 
 
+@pytest.mark.parametrize("kw, word", [
+    (dict(kind="adamw"), "optimizer="), (dict(lr=[1e-3, float("nan")]), "lr="),
+    (dict(lr=[1e-3, -1.0]), "lr="), (dict(lr=[1e-3] * 3), "entries"),
+])
+def test_stacked_optimizer_names_bad_arguments(kw, word):
+    with pytest.raises(ValueError, match=word):
+        StackedOptimizer(torch.zeros(2, 3), **{"kind": "adam", "lr": 1e-3, **kw})
+
+
 def test_check_stackable_names_the_field():
     check_stackable([BASE, dataclasses.replace(BASE, lr_d=1e-4, seed=3)])
     with pytest.raises(ValueError, match="batch_size=8 differs"):
