@@ -272,8 +272,10 @@ class TrainingLab:
             self._thread.start()
         self.buttons["train"].disabled = True
 
-    def pause(self, timeout=0.5):
-        """Ask the thread to stop; it finishes the current round and keeps all state."""
+    def pause(self, timeout=0.4):
+        """Ask the thread to stop; it finishes the current round and keeps all state. Waits at
+        most ``timeout`` s (so a click answers within 0.5 s even when a redraw is slow: that
+        thread then stops after its redraw, and a Train click meanwhile is kept)."""
         with self._ctl:
             self._resume = False
             self._stop.set()
