@@ -250,7 +250,8 @@ class TrainingLab:
 
     @property
     def training(self):
-        return self._thread is not None and self._thread.is_alive()
+        """True while the thread trains (False from Pause on, even if it is still drawing)."""
+        return self._running and not self._stop.is_set()
 
     def train(self):
         """Start (or resume) training in a background thread; returns immediately. A click
