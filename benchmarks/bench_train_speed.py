@@ -20,7 +20,6 @@ import torch.nn.functional as F
 
 import ganlib
 from ganlib import data, models
-from ganlib.rollback import take_snapshot
 from ganlib.train import TrainConfig, Trainer
 
 
@@ -102,7 +101,7 @@ def main():
     trainer.run(steps=cfg.log_every)
     start = time.perf_counter()
     for _ in range(200):
-        take_snapshot(trainer)
+        trainer.snapshot.take(trainer.step, len(trainer.history))
     snap_us = (time.perf_counter() - start) / 200 * 1e6
     print(f"device {device}, threads {args.threads}, {args.steps} steps x {args.repeats} "
           f"repeats, chunks of {args.chunk} steps alternating A/B")

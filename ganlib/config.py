@@ -1,7 +1,17 @@
-"""The training configuration and the recipes this library recommends (chapters 2, 4, 5, 7).
+"""The training configuration: every knob declared once, and the recipes (chapters 2, 4, 5, 7).
 
-:class:`TrainConfig` holds every knob of :class:`ganlib.train.Trainer` and validates it on
-creation: chapter 2 uses the defaults (Algorithm 1 of Goodfellow et al. 2014), chapter 4 switches
+:class:`TrainConfig` holds every knob of :class:`ganlib.train.Trainer`. Each field is declared
+with :func:`knob`, whose :class:`Knob` metadata states its type and allowed values, whether a
+sweep can vary it (and whether the stacked engine supports it at all), whether the lab may change
+it on a running trainer, which loss property it needs, and how a widget shows it. Everything
+else derives from that one declaration: ``TrainConfig.__post_init__`` validation, the sweep's
+allow-list (:data:`ganlib.sweep.SWEEP_KEYS`), the lab's widgets and ``check_knobs``
+(:mod:`ganlib.widgets`) and the static explorers (:func:`knobs`).
+
+Adding a knob: declare the field here, then use it in ``Trainer`` (:mod:`ganlib.train`) and in
+the stacked engine (:mod:`ganlib.sweep`), or declare ``sweep="default"`` if sweeps cannot do it.
+
+Chapter 2 uses the defaults (Algorithm 1 of Goodfellow et al. 2014), chapter 4 switches
 ``loss`` between "minimax" and "nonsaturating", chapter 5 sets "wgan"/"wgan-gp" and ``n_critic``,
 chapter 7 the tricks (R1, label smoothing and noise, instance noise, lr decay) and the measured
 per-toy :data:`RECIPES` / :data:`RECIPE_MODELS` behind :func:`recommended_config`
@@ -9,17 +19,20 @@ per-toy :data:`RECIPES` / :data:`RECIPE_MODELS` behind :func:`recommended_config
 """
 from __future__ import annotations
 
+import dataclasses
 import math
+import numbers
 import re
 from dataclasses import dataclass
 
 from . import losses as _losses
 
-__all__ = ["TrainConfig", "RECIPES", "RECIPE_MODELS", "recommended_config"]
+__all__ = ["TrainConfig", "Knob", "KNOBS", "knobs", "RECIPES", "RECIPE_MODELS",
+           "recommended_config", "OPTIMIZERS", "PRIORS", "LABEL_LOSSES"]
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRIORS = ("gaussian", "uniform")
-LABEL_LOSSES = _losses.SIGMOID_LOSSES                  # losses built on the BCE D loss
+LABEL_LOSSES = _losses.LABEL_LOSSES                   # losses built on the BCE D loss
 _DEVICE_RE = re.compile(r"^(cpu|cuda(:\d+)?|mps)$")
 
 
@@ -28,68 +41,239 @@ def _check(ok, name, value, allowed):
         raise ValueError(f"{name}={value!r} is not valid; allowed: {allowed}")
 
 
+@dataclass(frozen=True)
+class Knob:
+    """What one :class:`TrainConfig` field accepts and who may change it.
+
+    ``kind``: "int", "float", "bool", "choice", "betas" (a pair in [0, 1)), "steps" (a tuple of
+    ints >= 0) or "device". Numbers lie in ``lo``..``hi`` (``lo_open``/``hi_open``: bound
+    excluded; NaN never allowed, inf only when ``hi`` is inf); ``choices`` for "choice";
+    ``optional``: None allowed. ``sweep``: "vary" (members of one sweep may differ), "shared"
+    (one value for all members; the stacked engine supports any value) or "default" (the
+    stacked engine supports the default only). ``live``: the lab may change it on a running
+    trainer. ``needs``: the :class:`~ganlib.losses.LossSpec` property a non-default value
+    requires ("labels", "penalty"). ``label``/``widget``: how the lab and explorers show it
+    (``widget``: dict of min, max, step, log, options, control).
+    """
+
+    kind: str
+    doc: str = ""
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    choices: tuple = ()
+    optional: bool = False
+    sweep: str = "shared"
+    live: bool = False
+    needs: str | None = None
+    label: str = ""
+    widget: dict | None = None
+
+    def allowed(self) -> str:
+        """The allowed values, in words (used in every error message)."""
+        if self.kind == "choice":
+            text = ", ".join(map(repr, self.choices))
+        elif self.kind == "bool":
+            text = "True or False"
+        elif self.kind == "betas":
+            text = "a pair (b1, b2) with 0 <= b < 1"
+        elif self.kind == "steps":
+            text = "a tuple of integers >= 0"
+        elif self.kind == "device":
+            text = "None, 'cpu', 'cuda', 'cuda:N', 'mps' or a torch.device"
+        else:
+            what = "an integer" if self.kind == "int" else "a number"
+            fmt = (lambda v: str(int(v))) if self.kind == "int" else (lambda v: f"{v:g}")
+            lo = f"{fmt(self.lo)} {'<' if self.lo_open else '<='} x" if self.lo is not None \
+                else "x"
+            hi = "" if self.hi in (None, math.inf) else \
+                f" {'<' if self.hi_open else '<='} {fmt(self.hi)}"
+            text = f"{what} with {lo}{hi}"
+        return text + (" or None" if self.optional and self.kind != "device" else "")
+
+    def check(self, name, value):
+        """``value`` in canonical form (Python numbers, tuples, device string); else
+        ValueError naming ``name`` and the allowed values. Never depends on other fields."""
+        if value is None and (self.optional or self.kind == "device"):
+            return None
+        bad = ValueError(f"{name}={value!r} is not valid; allowed: {self.allowed()}")
+        if self.kind == "choice":
+            if not isinstance(value, str) or value not in self.choices:
+                raise bad
+            return value
+        if self.kind == "bool":
+            if type(value).__name__ not in ("bool", "bool_"):
+                raise bad
+            return bool(value)
+        if self.kind == "betas":
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+                raise bad
+            if not all(_is_real(b) and 0 <= b < 1 for b in value):
+                raise bad
+            return tuple(float(b) for b in value)
+        if self.kind == "steps":
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                raise bad
+            value = tuple(value)
+            if not all(_is_int(s) and s >= 0 for s in value):
+                raise bad
+            return tuple(int(s) for s in value)
+        if self.kind == "device":
+            text = str(value) if type(value).__name__ == "device" else value
+            if not isinstance(text, str) or not _DEVICE_RE.match(text.strip().lower()):
+                raise bad
+            return text.strip().lower()
+        if not (_is_int(value) if self.kind == "int" else _is_real(value)):
+            raise bad
+        value = int(value) if self.kind == "int" else float(value)
+        if math.isnan(value) or (math.isinf(value) and self.hi != math.inf):
+            raise bad
+        if self.lo is not None and (value < self.lo or self.lo_open and value == self.lo):
+            raise bad
+        if self.hi is not None and (value > self.hi or self.hi_open and value == self.hi):
+            raise bad
+        return value
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and \
+        type(v).__name__ != "bool_"
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def knob(default, kind, doc, **meta):
+    """A dataclass field declared with its :class:`Knob` metadata."""
+    return dataclasses.field(default=default, metadata={"knob": Knob(kind, doc, **meta)})
+
+
+_LR = dict(lo=0, lo_open=True, hi=math.inf, sweep="vary", live=True,
+           widget=dict(min=1e-5, max=1e-1, log=True, step=0.1, control="log"))
+_WEIGHT = dict(lo=0, hi=math.inf, sweep="vary")
+
+
 @dataclass
 class TrainConfig:
-    """Every knob of :class:`~ganlib.train.Trainer`; validated on creation (chapters 2, 4, 5, 7)."""
-    loss: str = "nonsaturating"        # key of losses.LOSSES
-    steps: int = 4000                  # generator updates (rounds)
-    batch_size: int = 512              # samples of x_real and of z per step
-    n_critic: int = 1                  # D steps per G step (k in Algorithm 1)
-    lr_d: float = 2e-3                 # D learning rate (tuned on the ring, see benchmarks/)
-    lr_g: float = 2e-3                 # G learning rate
-    lr_decay: float = 0.98             # lr falls linearly to (1 − lr_decay)·lr over `steps`
-    optimizer: str = "adam"            # "adam" | "rmsprop" | "sgd" (same for both players)
-    betas: tuple = (0.5, 0.999)        # Adam betas of both players (sgd: betas[0] = momentum)
-    betas_d: tuple | None = None       # per-player override of betas for D
-    betas_g: tuple | None = None       # per-player override of betas for G
-    clip_value: float | None = None    # weight clipping c; loss="wgan" uses 0.01 when None
-    gp_weight: float = 10.0            # λ for wgan-gp / dragan
-    r1_weight: float = 0.0             # γ of the R1 penalty (0 = off), any loss
-    label_smoothing: float = 0.0       # one-sided: real label 1 → 1 − smoothing (BCE losses)
-    label_noise: float = 0.0           # prob. of flipping each of D's labels (BCE losses)
-    instance_noise: float = 0.0        # std of Gaussian noise added to D's inputs (real and fake)
-    simultaneous: bool = False         # simultaneous (True) vs alternating (False) updates
-    prior: str = "gaussian"            # "gaussian" N(0, I) | "uniform" U[-1, 1]
-    seed: int = 0                      # seed of the training random stream
-    device: str | None = None          # None → ganlib.device(): cuda, else mps, else cpu
-    log_every: int = 10                # history granularity and NaN-check interval (steps)
-    sample_steps: tuple = ()           # steps at which to store G(fixed_z)
-    n_samples: int = 512               # size of fixed_z
-    progress: bool = True              # tqdm.auto progress bar
+    """Every knob of :class:`~ganlib.train.Trainer`; validated on creation (chapters 2, 4, 5, 7).
+
+    Each field's :class:`Knob` (``KNOBS[name]``) says what it accepts. ``__post_init__`` only
+    validates (and writes values in canonical form: Python numbers, tuples, a device string);
+    defaults that depend on another field are resolved where used
+    (:meth:`resolved_clip_value`).
+    """
+    loss: str = knob("nonsaturating", "choice", "key of losses.LOSSES", choices=tuple(
+        _losses.LOSSES), sweep="vary", label="loss")
+    steps: int = knob(4000, "int", "generator updates (rounds)", lo=1, live=True,
+                      label="max G steps", widget=dict(min=1, max=10**6, step=100, control="text"))
+    batch_size: int = knob(512, "int", "samples of x_real and of z per step", lo=1,
+                           label="batch_size",
+                           widget=dict(options=(16, 32, 64, 128, 256, 512), control="dropdown"))
+    n_critic: int = knob(1, "int", "D steps per G step (k in Algorithm 1)", lo=1,
+                         sweep="vary", live=True, label="n_critic (D steps per G step)",
+                         widget=dict(min=1, max=10, step=1, control="slider"))
+    lr_d: float = knob(2e-3, "float", "D learning rate (tuned on the ring, see benchmarks/)",
+                       label="lr_d", **_LR)
+    lr_g: float = knob(2e-3, "float", "G learning rate", label="lr_g", **_LR)
+    lr_decay: float = knob(0.98, "float", "lr falls linearly to (1 - lr_decay)·lr over steps",
+                           lo=0, hi=1, hi_open=True, label="lr_decay",
+                           widget=dict(min=0, max=0.99, step=0.01, control="slider"))
+    optimizer: str = knob("adam", "choice", "same optimizer for both players",
+                          choices=OPTIMIZERS, label="optimizer")
+    betas: tuple = knob((0.5, 0.999), "betas", "Adam betas of both players (sgd: momentum "
+                        "= betas[0])", label="betas",
+                        widget=dict(min=(0, 0), max=(0.999, 0.9999), step=(0.05, 0.001),
+                                    control="text"))
+    betas_d: tuple | None = knob(None, "betas", "per-player override of betas for D",
+                                 optional=True)
+    betas_g: tuple | None = knob(None, "betas", "per-player override of betas for G",
+                                 optional=True)
+    clip_value: float | None = knob(None, "float", "weight clipping c of D after each D step; "
+                                    "None: the loss's own (LossSpec.clip_value, wgan: 0.01)",
+                                    lo=0, lo_open=True, optional=True, sweep="vary",
+                                    label="clip_value (0 = off)",
+                                    widget=dict(min=0, max=1, step=0.01, control="text"))
+    gp_weight: float = knob(10.0, "float", "λ of the loss's penalty (wgan-gp, dragan)",
+                            needs="penalty", label="λ (gp_weight)",
+                            widget=dict(min=0, max=100, step=1, control="text"), **_WEIGHT)
+    r1_weight: float = knob(0.0, "float", "γ of the R1 penalty (0 = off), any loss",
+                            label="γ (r1_weight)",
+                            widget=dict(min=0, max=10, step=0.1, control="text"),
+                            **_WEIGHT)
+    label_smoothing: float = knob(0.0, "float", "one-sided: real label 1 -> 1 - smoothing",
+                                  lo=0, hi=1, hi_open=True, sweep="vary", needs="labels",
+                                  label="label_smoothing",
+                                  widget=dict(min=0, max=0.5, step=0.05, control="slider"))
+    label_noise: float = knob(0.0, "float", "prob. of flipping each of D's labels", lo=0,
+                              hi=0.5, sweep="default", needs="labels", label="label_noise",
+                              widget=dict(min=0, max=0.5, step=0.05, control="slider"))
+    instance_noise: float = knob(0.0, "float", "std of Gaussian noise added to D's inputs",
+                                 lo=0, hi=math.inf, sweep="default", label="instance_noise",
+                                 widget=dict(min=0, max=1, step=0.05, control="slider"))
+    simultaneous: bool = knob(False, "bool", "simultaneous (True) vs alternating (False) "
+                              "updates", sweep="default", label="simultaneous")
+    prior: str = knob("gaussian", "choice", "gaussian N(0, I) | uniform U[-1, 1]",
+                      choices=PRIORS, label="prior")
+    seed: int = knob(0, "int", "seed of the training random stream", lo=0, hi=2**63 - 1,
+                     sweep="vary", label="seed",
+                     widget=dict(min=0, max=2**31 - 1, step=1, control="text"))
+    device: str | None = knob(None, "device", "None -> ganlib.device(): cuda, else mps, else cpu")
+    log_every: int = knob(10, "int", "history granularity and NaN-check interval (steps)", lo=1)
+    sample_steps: tuple = knob((), "steps", "steps at which to store G(fixed_z)")
+    n_samples: int = knob(512, "int", "size of fixed_z", lo=1)
+    progress: bool = knob(True, "bool", "tqdm.auto progress bar (sweeps show none)")
 
     def __post_init__(self):
-        names = tuple(_losses.LOSSES)
-        _check(self.loss in names, "loss", self.loss, ", ".join(map(repr, names)))
-        for f in ("steps", "batch_size", "n_critic", "log_every", "n_samples"):
-            v = getattr(self, f)
-            _check(type(v) is int and v >= 1, f, v, "an integer >= 1")
-        for f in ("lr_d", "lr_g"):
-            v = getattr(self, f)
-            _check(isinstance(v, (int, float)) and math.isfinite(v) and v > 0, f, v, "a float > 0")
-        for f, allowed in (("optimizer", OPTIMIZERS), ("prior", PRIORS)):
-            _check(getattr(self, f) in allowed, f, getattr(self, f), ", ".join(map(repr, allowed)))
-        for f in ("betas", "betas_d", "betas_g"):
-            v = getattr(self, f)
-            if v is not None or f == "betas":
-                _check(isinstance(v, (tuple, list)) and len(v) == 2 and all(0 <= b < 1 for b in v),
-                       f, v, "a pair (b1, b2) with 0 <= b < 1" + (" or None" if f[-1] != "s" else ""))
-                setattr(self, f, tuple(float(b) for b in v))
-        if self.loss == "wgan" and self.clip_value is None:
-            self.clip_value = 0.01     # Arjovsky et al. (2017), Algorithm 1
-        _check(self.clip_value is None or self.clip_value > 0, "clip_value", self.clip_value,
-               "a float > 0" + (" (loss='wgan' clips weights)" if self.loss == "wgan" else " or None"))
-        for f, hi in (("lr_decay", 1), ("gp_weight", math.inf), ("r1_weight", math.inf),
-                      ("instance_noise", math.inf), ("label_smoothing", 1), ("label_noise", 0.51)):
-            v = getattr(self, f)
-            _check(0 <= v < hi, f, v, f"0 <= x < {hi}" if hi < 0.6 or hi == 1 else "a float >= 0")
-        if (self.label_smoothing or self.label_noise) and self.loss not in LABEL_LOSSES:
-            raise ValueError(f"label_smoothing/label_noise need a BCE loss; loss={self.loss!r} "
-                             f"is not one of {', '.join(map(repr, LABEL_LOSSES))}")
-        _check(self.device is None or (isinstance(self.device, str) and _DEVICE_RE.match(self.device)),
-               "device", self.device, "None, 'cpu', 'cuda', 'cuda:N', 'mps'")
-        _check(isinstance(self.sample_steps, (tuple, list)) and all(type(s) is int and s >= 0
-               for s in self.sample_steps), "sample_steps", self.sample_steps, "ints >= 0")
-        self.sample_steps = tuple(self.sample_steps)
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, f.metadata["knob"].check(f.name, getattr(self, f.name)))
+        spec = _losses.LOSSES[self.loss]
+        for name, k in KNOBS.items():
+            if k.needs and getattr(self, name) != _DEFAULTS[name] and not getattr(spec, k.needs):
+                having = [n for n, s in _losses.LOSSES.items() if getattr(s, k.needs)]
+                raise ValueError(f"{name}={getattr(self, name)!r} does not apply to "
+                                 f"loss={self.loss!r}; it needs one of "
+                                 f"{', '.join(map(repr, having))} (or {name}="
+                                 f"{_DEFAULTS[name]!r})")
+
+    def lr_scale(self, step: int) -> float:
+        """Factor of the learning rates at ``step``: the linear decay
+        1 - lr_decay · min(s / steps, 1), with s = ``step`` rounded down to a multiple of
+        ``log_every`` (the rates change at log steps only, so how a run is split never
+        changes them)."""
+        s = step - step % self.log_every
+        return 1.0 - self.lr_decay * min(s / self.steps, 1.0)
+
+    def resolved_clip_value(self) -> float | None:
+        """The clipping c actually applied: ``clip_value``, else the loss's own (wgan: 0.01)."""
+        return self.clip_value if self.clip_value is not None else \
+            _losses.LOSSES[self.loss].clip_value
+
+
+#: name -> :class:`Knob` of every :class:`TrainConfig` field (in declaration order).
+KNOBS = {f.name: f.metadata["knob"] for f in dataclasses.fields(TrainConfig)}
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+
+
+def knobs(names=None) -> list:
+    """Every knob as a plain dict, for explorers and widgets: ``name``, ``label``, ``doc``,
+    ``kind``, ``default``, ``allowed`` (words), ``choices``, ``low``, ``high``, ``step``,
+    ``log``, ``control`` (the widget: "slider", "log", "text", "dropdown"; None: no widget),
+    ``sweep``, ``live``, ``needs``. ``names``: a subset, in order."""
+    names = list(KNOBS) if names is None else list(names)
+    for n in names:
+        _check(n in KNOBS, "names", n, "names of TrainConfig fields")
+    out = []
+    for n in names:
+        k, w = KNOBS[n], KNOBS[n].widget or {}
+        out.append(dict(name=n, label=k.label or n, doc=k.doc, kind=k.kind,
+                        default=_DEFAULTS[n], allowed=k.allowed(),
+                        choices=tuple(w.get("options", k.choices)), low=w.get("min"),
+                        high=w.get("max"), step=w.get("step"), log=bool(w.get("log")),
+                        control=w.get("control", "dropdown" if k.choices else None),
+                        sweep=k.sweep, live=k.live, needs=k.needs))
+    return out
 
 
 #: Settings this library recommends per toy (measured in benchmarks/README.md).
@@ -105,5 +289,6 @@ RECIPE_MODELS = {"ring": {}, "grid": {"hidden": (64, 64, 64, 64), "latent_dim": 
 
 def recommended_config(dataset, **overrides) -> TrainConfig:
     """The recommended :class:`TrainConfig` for a toy ("ring", "grid"), plus overrides."""
-    _check(dataset in RECIPES, "dataset", dataset, ", ".join(map(repr, RECIPES)))
+    _check(isinstance(dataset, str) and dataset in RECIPES, "dataset", dataset,
+           ", ".join(map(repr, RECIPES)))
     return TrainConfig(**{**RECIPES[dataset], **overrides})

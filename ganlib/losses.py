@@ -13,17 +13,21 @@ Gulrajani et al. 2017; Mao et al. 2017; Lim & Ye 2017; Kodali et al. 2017; Mesch
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ["SIGMOID_LOSSES", 
-    "discriminator_loss", "smooth_labels", "noisy_labels", "minimax_generator_loss",
+__all__ = [
+    "SIGMOID_LOSSES", "LABEL_LOSSES", "STACKABLE", "discriminator_loss", "smooth_labels",
+    "noisy_labels", "minimax_generator_loss",
     "nonsaturating_generator_loss", "wasserstein_critic_loss", "wasserstein_generator_loss",
     "least_squares_discriminator_loss", "least_squares_generator_loss",
     "hinge_discriminator_loss", "hinge_generator_loss", "gradient_penalty", "dragan_penalty",
-    "r1_penalty", "clip_weights_", "LossSpec", "LOSSES", "get_loss",
+    "r1_penalty", "interpolation_eps", "clip_weights_", "LossSpec", "LOSSES", "get_loss",
 ]
 
 
@@ -35,8 +39,16 @@ def _logits(name: str, x) -> torch.Tensor:
     return x
 
 
+def _number(name: str, value, allowed: str) -> float:
+    """``value`` as a float (Python or NumPy number, 0-d tensor); else ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) and not (
+            torch.is_tensor(value) and value.numel() == 1):
+        raise ValueError(f"{name}={value!r} is not valid; allowed: {allowed}")
+    return float(value)
+
+
 def _prob(name: str, value) -> None:
-    if not 0.0 <= float(value) <= 1.0:
+    if not 0.0 <= _number(name, value, "a number in [0, 1]") <= 1.0:
         raise ValueError(f"{name}={value!r} must lie in [0, 1]")
 
 
@@ -49,9 +61,26 @@ def discriminator_loss(real_logits, fake_logits, real_label=1.0, fake_label=0.0)
     real_logits, fake_logits: (B,). Returns a scalar. Taught in chapter 2, The minimax game.
     """
     r, f = _logits("real_logits", real_logits), _logits("fake_logits", fake_logits)
-    loss_real = real_label * F.softplus(-r) + (1 - real_label) * F.softplus(r)
-    loss_fake = fake_label * F.softplus(-f) + (1 - fake_label) * F.softplus(f)
-    return loss_real.mean() + loss_fake.mean()
+    return _bce(r, _label("real_label", real_label)) + _bce(f, _label("fake_label", fake_label))
+
+
+def _label(name, y):
+    """A label: a number in [0, 1] (returned as float) or a tensor (returned as is)."""
+    if torch.is_tensor(y):
+        return y
+    _prob(name, y)
+    return float(y)
+
+
+def _bce(logits, y) -> torch.Tensor:
+    """mean y·softplus(-l) + (1 - y)·softplus(l), a term with weight 0 left out (so a logit of
+    ±inf gives the exact 0 or inf, never 0·inf = NaN)."""
+    if not torch.is_tensor(y):                   # float labels: the hot path of the trainer
+        out = y * F.softplus(-logits) if y else 0.0
+        out = out + (1 - y) * F.softplus(logits) if y != 1 else out
+        return out.mean() if torch.is_tensor(out) else logits.new_zeros(())
+    pos = torch.where(y == 0, 0.0, y * F.softplus(-logits))
+    return (pos + torch.where(y == 1, 0.0, (1 - y) * F.softplus(logits))).mean()
 
 
 def smooth_labels(real_label: float = 1.0, smoothing: float = 0.0) -> float:
@@ -59,8 +88,9 @@ def smooth_labels(real_label: float = 1.0, smoothing: float = 0.0) -> float:
     ``real_label · (1 - smoothing)`` (1 -> 0.9 for smoothing 0.1); the fake label stays 0.
     Taught in chapter 4, Saturation (and chapter 7, Practice).
     """
-    if not 0.0 <= float(smoothing) < 1.0:
+    if not 0.0 <= _number("smoothing", smoothing, "a number in [0, 1)") < 1.0:
         raise ValueError(f"smoothing={smoothing!r} must lie in [0, 1)")
+    _prob("real_label", real_label)
     return float(real_label) * (1.0 - float(smoothing))
 
 
@@ -158,6 +188,14 @@ def _check_batch(name: str, x) -> torch.Tensor:
     return x
 
 
+def interpolation_eps(x_real: torch.Tensor, generator=None) -> torch.Tensor:
+    """ε ~ U[0, 1] per sample, shaped (B, 1, ...) to broadcast over x_real's features (the
+    draw of :func:`ganlib.losses.gradient_penalty`)."""
+    dev = generator.device if generator is not None else x_real.device
+    shape = (len(x_real),) + (1,) * (x_real.dim() - 1)
+    return torch.rand(shape, generator=generator, device=dev).to(x_real)
+
+
 def gradient_penalty(D, x_real, x_fake, generator=None) -> torch.Tensor:
     """WGAN-GP penalty E[(‖∇D(x̂)‖₂ - 1)²], x̂ = ε x_real + (1 - ε) x_fake, ε ~ U[0, 1] per
     sample (Gulrajani et al. 2017). x_real, x_fake: (B, ...) same shape; both are detached
@@ -168,9 +206,7 @@ def gradient_penalty(D, x_real, x_fake, generator=None) -> torch.Tensor:
     if x_real.shape != x_fake.shape:
         raise ValueError(f"x_fake has shape {tuple(x_fake.shape)}; expected x_real's "
                          f"{tuple(x_real.shape)}")
-    gen_dev = generator.device if generator is not None else x_real.device
-    shape = (len(x_real),) + (1,) * (x_real.dim() - 1)  # (B, 1, ...) broadcasts over features
-    eps = torch.rand(shape, generator=generator, device=gen_dev).to(x_real)
+    eps = interpolation_eps(x_real, generator)  # (B, 1, ...) broadcasts over features
     return _grad_norm_penalty(D, eps * x_real.detach() + (1 - eps) * x_fake.detach())
 
 
@@ -182,11 +218,11 @@ def dragan_penalty(D, x_real, c: float = 0.5, std: float | None = None,
     """
     x_real = _check_batch("x_real", x_real).detach()
     if std is None:
-        if not float(c) > 0:
-            raise ValueError(f"c={c!r} must be > 0")
+        if not _number("c", c, "a number > 0") > 0 or not math.isfinite(c):
+            raise ValueError(f"c={c!r} must be a finite number > 0")
         std = float(c) * float(x_real.std())
-    elif not float(std) > 0:
-        raise ValueError(f"std={std!r} must be > 0 or None")
+    elif not _number("std", std, "a number > 0 or None") > 0 or not math.isfinite(std):
+        raise ValueError(f"std={std!r} must be a finite number > 0 or None")
     gen_dev = generator.device if generator is not None else x_real.device
     noise = torch.randn(x_real.shape, generator=generator, device=gen_dev).to(x_real)
     return _grad_norm_penalty(D, x_real + float(std) * noise)
@@ -208,7 +244,8 @@ def clip_weights_(D, clip_value: float) -> None:
     keep the critic Lipschitz; Arjovsky et al. 2017 use 0.01). Returns None.
     Taught in chapter 5, Wasserstein GANs.
     """
-    if clip_value is None or not float(clip_value) > 0:
+    if clip_value is None or not _number("clip_value", clip_value, "a number > 0") > 0 \
+            or math.isnan(clip_value):
         raise ValueError(f"clip_value={clip_value!r} must be a positive number")
     for p in D.parameters():
         p.clamp_(-float(clip_value), float(clip_value))
@@ -219,32 +256,59 @@ def _dragan_entry(D, x_real, x_fake=None, generator=None) -> torch.Tensor:
     return dragan_penalty(D, x_real, generator=generator)
 
 
-class LossSpec(NamedTuple):
-    """One entry of :data:`LOSSES`; unpacks as ``d_loss_fn, g_loss_fn, penalty``.
+@dataclass(frozen=True)
+class LossSpec:
+    """One entry of :data:`LOSSES`: the loss functions and every property the rest of the
+    library derives from (``TrainConfig`` validation, the sweep engine, the lab, the plots).
 
-    ``penalty`` is None or ``penalty(D, x_real, x_fake, generator=None)`` (unweighted).
+    Unpacks as ``d_loss_fn, g_loss_fn, penalty`` (its first three fields).
+    ``d_loss(real_logits, fake_logits[, real_label, fake_label])``, ``g_loss(fake_logits)``;
+    ``penalty``: None or ``penalty(D, x_real, x_fake, generator=None)`` (unweighted; the
+    trainer multiplies it by ``gp_weight``). ``sigmoid``: D outputs a logit, D(x) =
+    sigmoid(logit) (else a raw critic score). ``labels``: ``d_loss`` takes the BCE labels, so
+    label smoothing and label noise apply. ``clip_value``: the weight clipping c the loss
+    uses when ``TrainConfig.clip_value`` is None (WGAN: 0.01, Arjovsky et al. 2017).
+    ``stackable``: :func:`ganlib.sweep.run_sweep` can train it (its penalty has a stacked
+    version). ``label``: the name shown in the lab's menu.
     Taught in chapter 5, Wasserstein GANs (the catalogue of losses).
     """
 
     d_loss: Callable
     g_loss: Callable
-    penalty: Callable | None
+    penalty: Callable | None = None
+    sigmoid: bool = False
+    labels: bool = False
+    clip_value: float | None = None
+    stackable: bool = True
+    label: str = ""
+
+    def __iter__(self):
+        return iter((self.d_loss, self.g_loss, self.penalty))
 
 
-#: Losses whose D outputs a logit (D(x) = sigmoid(logit)) and is trained with BCE; the others
-#: (wgan, wgan-gp, lsgan, hinge) output a raw score.
-SIGMOID_LOSSES = ("minimax", "nonsaturating", "dragan")
-
-#: Every loss by name: ``name -> LossSpec(d_loss, g_loss, penalty)``.
+#: Every loss by name, with its properties (the one declaration; see :class:`LossSpec`).
 LOSSES = {
-    "minimax": LossSpec(discriminator_loss, minimax_generator_loss, None),
-    "nonsaturating": LossSpec(discriminator_loss, nonsaturating_generator_loss, None),
-    "wgan": LossSpec(wasserstein_critic_loss, wasserstein_generator_loss, None),  # + clipping
-    "wgan-gp": LossSpec(wasserstein_critic_loss, wasserstein_generator_loss, gradient_penalty),
-    "lsgan": LossSpec(least_squares_discriminator_loss, least_squares_generator_loss, None),
-    "hinge": LossSpec(hinge_discriminator_loss, hinge_generator_loss, None),
-    "dragan": LossSpec(discriminator_loss, nonsaturating_generator_loss, _dragan_entry),
+    "minimax": LossSpec(discriminator_loss, minimax_generator_loss, sigmoid=True,
+                        labels=True, label="minimax"),
+    "nonsaturating": LossSpec(discriminator_loss, nonsaturating_generator_loss, sigmoid=True,
+                              labels=True, label="non-saturating"),
+    "wgan": LossSpec(wasserstein_critic_loss, wasserstein_generator_loss, clip_value=0.01,
+                     label="WGAN (clipping)"),
+    "wgan-gp": LossSpec(wasserstein_critic_loss, wasserstein_generator_loss, gradient_penalty,
+                        label="WGAN-GP"),
+    "lsgan": LossSpec(least_squares_discriminator_loss, least_squares_generator_loss,
+                      label="least squares"),
+    "hinge": LossSpec(hinge_discriminator_loss, hinge_generator_loss, label="hinge"),
+    "dragan": LossSpec(discriminator_loss, nonsaturating_generator_loss, _dragan_entry,
+                       sigmoid=True, labels=True, stackable=False, label="DRAGAN"),
 }
+
+#: Losses whose D outputs a logit (D(x) = sigmoid(logit)); the others output a raw score.
+SIGMOID_LOSSES = tuple(name for name, spec in LOSSES.items() if spec.sigmoid)
+#: Losses trained with BCE labels (label smoothing / label noise apply).
+LABEL_LOSSES = tuple(name for name, spec in LOSSES.items() if spec.labels)
+#: Losses :func:`ganlib.sweep.run_sweep` can stack.
+STACKABLE = tuple(name for name, spec in LOSSES.items() if spec.stackable)
 
 
 def get_loss(name: str) -> LossSpec:
@@ -252,6 +316,6 @@ def get_loss(name: str) -> LossSpec:
 
     Taught in chapter 5, Wasserstein GANs (the catalogue of losses).
     """
-    if name not in LOSSES:
+    if not isinstance(name, str) or name not in LOSSES:
         raise ValueError(f"loss={name!r} is not one of {', '.join(map(repr, LOSSES))}")
     return LOSSES[name]

@@ -23,6 +23,9 @@ import torch
 from torch import nn
 
 from . import losses as _losses
+from .draws import Stream
+from .models import build_models
+from .losses import interpolation_eps
 
 __all__ = ["StackedMLP", "StackedOptimizer", "RandomStreams", "stacked_gradient_penalty",
            "stacked_r1_penalty", "MemberLosses", "build_members", "STACKABLE", "OPTIMIZERS"]
@@ -191,6 +194,8 @@ class StackedOptimizer:
             lr = lr.expand(K)
         if lr.shape != (K,):
             raise ValueError(f"lr has {lr.numel()} entries; expected 1 or K={K}")
+        if not bool((torch.isfinite(lr) & (lr > 0)).all()):
+            raise ValueError(f"lr={lr.tolist()} is not valid; allowed: finite numbers > 0")
         self.lr = lr.reshape(K, 1).clone()  # (K, 1) float64, as Python floats in torch.optim
         self.lr0 = self.lr.clone()  # initial rates (for schedules)
         self.t = torch.zeros(K, 1, dtype=torch.float64, device=param.device)  # steps per member
@@ -275,8 +280,7 @@ def stacked_r1_penalty(D, x_real):
     return 0.5 * grad.pow(2).sum(-1).mean(-1)
 
 
-STACKABLE = ("minimax", "nonsaturating", "wgan", "wgan-gp", "lsgan", "hinge")
-BCE = ("minimax", "nonsaturating")  # train.LABEL_LOSSES that a sweep can stack (no dragan)
+STACKABLE = _losses.STACKABLE  # derived from losses.LossSpec.stackable
 
 
 class MemberLosses:
@@ -293,8 +297,8 @@ class MemberLosses:
             groups.setdefault(tuple(spec), []).append(k)
         self.K, self.groups = len(specs), []
         for (name, smoothing), ks in groups.items():
-            d_fn, g_fn, _ = _losses.get_loss(name)
-            if name in BCE:  # one-sided label smoothing, as Trainer._labels
+            d_fn, g_fn, _ = spec = _losses.get_loss(name)
+            if spec.labels:  # one-sided label smoothing, as Trainer._labels
                 d_fn = lambda r, f, d=d_fn, s=_losses.smooth_labels(1.0, smoothing): d(r, f, s, 0.0)  # noqa: E731
             self.groups.append((torch.tensor(ks, device=device), torch.func.vmap(d_fn),
                                 torch.func.vmap(g_fn)))
@@ -319,37 +323,26 @@ class MemberLosses:
 class RandomStreams:
     """The Trainer's random stream for every member, shared where members coincide.
 
-    ``keys[k] = (seed, n_critic, draws_eps)`` of member k; one ``torch.Generator(seed)`` per
-    distinct key gives, in :mod:`ganlib.train`'s documented order, per D step ``x_real``
-    (``data.sample``, or ``torch.randint`` indices of a tensor data set), ``z`` (the prior)
-    and the ε of ``losses.gradient_penalty`` ((B, 1) ~ U[0, 1]) when ``draws_eps``; per G
-    step ``z``. Draws come back stacked per member: (K, B, ...).
+    ``keys[k] = (seed, n_critic, draws_eps)`` of member k; one :class:`ganlib.draws.Stream`
+    per distinct key draws, in the order that class defines (the Trainer's), per D step
+    ``x_real`` and ``z`` (:meth:`~ganlib.draws.Stream.d_step`), then the ε of
+    ``losses.gradient_penalty`` when ``draws_eps``; per G step ``z``. Label noise, instance
+    noise and simultaneous updates are not stackable (their knobs say ``sweep="default"``).
+    Draws come back stacked per member: (K, B, ...).
     """
 
     def __init__(self, data, keys, batch_size, latent_dim, prior, device):
         uniq = list(dict.fromkeys(keys))
-        self.gens = [torch.Generator(device=device).manual_seed(int(u[0])) for u in uniq]
+        self.streams = [Stream(data, batch_size, latent_dim, prior, u[0], device) for u in uniq]
         self.n_critic, self.gp = [u[1] for u in uniq], [u[2] for u in uniq]
         idx = [uniq.index(k) for k in keys]
         self.idx = None if idx == list(range(len(keys))) else torch.tensor(idx, device=device)
-        self.data, self.B, self.latent_dim, self.prior_name = data, batch_size, latent_dim, prior
-        self.device = device
-        self._x0 = torch.zeros_like(self.real(batch_size, torch.Generator(device).manual_seed(0)))
-        self._z0 = torch.zeros(batch_size, latent_dim, device=device)  # placeholders of idle
-        self._e0 = torch.zeros(batch_size, 1, device=device)  # streams (members not stepping)
-
-    def prior(self, n, gen):
-        """Trainer._prior: (n, latent_dim) from N(0, I) or U[-1, 1]."""
-        z = torch.empty(n, self.latent_dim, device=self.device)
-        if self.prior_name == "gaussian":
-            return z.normal_(generator=gen)
-        return z.uniform_(-1.0, 1.0, generator=gen)
-
-    def real(self, n, gen):
-        """Like ``Trainer._sample_real``: shape ``(n, *data_shape)``."""
-        if torch.is_tensor(self.data):
-            return self.data[torch.randint(self.data.shape[0], (n,), generator=gen, device=self.device)]
-        return self.data.sample(n, generator=gen, device=self.device)
+        self.data, self.B, self.device = data, batch_size, device
+        probe = Stream(data, batch_size, latent_dim, prior, 0, device)
+        self.prior = probe.prior                        # (n, latent_dim) given a generator
+        x0, z0 = probe.d_step()
+        self._x0, self._z0 = torch.zeros_like(x0), torch.zeros_like(z0)  # placeholders of idle
+        self._e0 = torch.zeros_like(interpolation_eps(x0))   # streams (members not stepping)
 
     def gather(self, parts):
         """One tensor per stream -> (K, ...) per member."""
@@ -359,25 +352,22 @@ class RandomStreams:
     def draw_d(self, i):
         """D step i of a round: x_real (K, B, d), z (K, B, latent), eps (K, B, 1) or None."""
         xs, zs, es = [], [], []
-        for s, gen in enumerate(self.gens):
+        for s, stream in enumerate(self.streams):
             if i >= self.n_critic[s]:
                 xs.append(self._x0), zs.append(self._z0), es.append(self._e0)
                 continue
-            xs.append(self.real(self.B, gen))
-            zs.append(self.prior(self.B, gen))
-            es.append(torch.rand((self.B, 1), generator=gen, device=self.device) if self.gp[s]
-                      else self._e0)
+            x_real, z = stream.d_step()
+            xs.append(x_real), zs.append(z)
+            es.append(stream.interpolation_eps(x_real) if self.gp[s] else self._e0)
         return self.gather(xs), self.gather(zs), self.gather(es) if any(self.gp) else None
 
     def draw_g(self):
         """z (K, B, latent) of a G step."""
-        return self.gather([self.prior(self.B, gen) for gen in self.gens])
+        return self.gather([stream.g_step() for stream in self.streams])
 
 
 def build_members(data, seeds, model):
     """(Gs, Ds): member k built as a single run would be: seed, then construct."""
-    from .models import build_models
-
     Gs, Ds = [], []
     for seed in seeds:
         with torch.random.fork_rng(devices=[]):  # leave the caller's global RNG untouched

@@ -12,19 +12,55 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import numbers
 import time
 
 import torch
 
-from .stacked import (BCE, STACKABLE, MemberLosses, RandomStreams, StackedMLP, StackedOptimizer,
+from . import losses as _losses
+from .config import KNOBS, TrainConfig
+from .data import get_dataset
+from .draws import Stream
+from .runtime import device as _device
+from .sweep_result import SweepResult, plot_phase_diagram, plot_samples_grid, plot_success_rate
+from .stacked import (STACKABLE, MemberLosses, RandomStreams, StackedMLP, StackedOptimizer,
                       build_members, stacked_gradient_penalty, stacked_r1_penalty)
 
-__all__ = ["run_sweep", "SweepResult", "StackedTrainer", "SWEEP_KEYS", "plot_success_rate",
+__all__ = ["run_sweep", "SweepResult", "StackedTrainer", "SWEEP_KEYS", "check_stackable",
+           "plot_success_rate",
            "plot_phase_diagram", "plot_samples_grid"]
 
-#: TrainConfig fields that may differ between the members of one sweep.
-SWEEP_KEYS = ("loss", "lr_d", "lr_g", "n_critic", "gp_weight", "clip_value", "r1_weight",
-              "label_smoothing", "seed")
+#: TrainConfig fields that may differ between the members of one sweep (their Knob says
+#: ``sweep="vary"``); "shared" fields take one value for all, "default" ones only the default.
+SWEEP_KEYS = tuple(name for name, k in KNOBS.items() if k.sweep == "vary")
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+
+
+def check_stackable(configs) -> None:
+    """ValueError naming the first field the stacked engine cannot train as given: a
+    "shared" field that differs between members, a "default" field set to another value, or
+    a loss that is not stackable. Every field is checked; none is ignored."""
+    cfg = configs[0]
+    for c in configs:
+        _check_config(c)
+        for name, k in KNOBS.items():
+            value = getattr(c, name)
+            if k.sweep == "shared" and value != getattr(cfg, name):
+                raise ValueError(f"{name}={value!r} differs between members ({name}="
+                                 f"{getattr(cfg, name)!r} in the first); only "
+                                 f"{', '.join(SWEEP_KEYS)} may vary in a sweep")
+            if k.sweep == "default" and value != _DEFAULTS[name]:
+                raise ValueError(f"{name}={value!r} is not supported by sweeps; allowed: "
+                                 f"{name}={_DEFAULTS[name]!r} (train it with ganlib.train."
+                                 "Trainer instead)")
+        if c.loss not in STACKABLE:
+            raise ValueError(f"loss={c.loss!r} is not one of {', '.join(map(repr, STACKABLE))}"
+                             " (the losses a sweep can stack)")
+
+
+def _check_config(c):
+    if not isinstance(c, TrainConfig):
+        raise ValueError(f"configs contains a {type(c).__name__}; allowed: TrainConfig")
 
 
 class StackedTrainer:
@@ -37,44 +73,36 @@ class StackedTrainer:
     """
 
     def __init__(self, Gs, Ds, data, configs, paired=False):
-        from . import device as _device
+        if not configs:
+            raise ValueError("configs is empty; allowed: a non-empty list of TrainConfig")
+        check_stackable(configs)
         self.K, cfg = len(configs), configs[0]
-        shared = [f.name for f in dataclasses.fields(cfg) if f.name not in SWEEP_KEYS]
-        for c in configs:
-            for name in shared:
-                if getattr(c, name) != getattr(cfg, name):
-                    raise ValueError(f"{name}={getattr(c, name)!r} differs between members; only "
-                                     f"{', '.join(SWEEP_KEYS)} may vary in a sweep")
-            if c.loss not in STACKABLE:
-                raise ValueError(f"loss={c.loss!r} is not one of {', '.join(map(repr, STACKABLE))}"
-                                 " (the losses a sweep can stack)")
-        for name in ("label_noise", "instance_noise", "simultaneous"):
-            if getattr(cfg, name):
-                raise ValueError(f"{name}={getattr(cfg, name)!r} is not supported by sweeps; use 0/False")
         self.configs, self.cfg, self.paired = configs, cfg, paired
         self.device = _device(cfg.device)
         self.data = data.to(self.device) if torch.is_tensor(data) else data
         self.latent_dim = Gs[0].latent_dim
         self.G = StackedMLP([G.to(self.device) for G in Gs])
         self.D = StackedMLP([D.to(self.device) for D in Ds])
-        col = lambda name, dt=torch.float32: torch.tensor(  # noqa: E731  (K, 1) per-member column
-            [float(getattr(c, name) or 0.0) for c in configs], dtype=dt, device=self.device)[:, None]
+        def col(name, dt=torch.float32):  # (K, 1) per-member column
+            return torch.tensor([float(getattr(c, name) or 0.0) for c in configs], dtype=dt,
+                                device=self.device)[:, None]
         betas_d, betas_g = cfg.betas_d or cfg.betas, cfg.betas_g or cfg.betas
         self.opt_d = StackedOptimizer(self.D.flat, cfg.optimizer, col("lr_d", torch.float64),
                                       betas_d, momentum=betas_d[0])  # Trainer: SGD momentum = b1
         self.opt_g = StackedOptimizer(self.G.flat, cfg.optimizer, col("lr_g", torch.float64),
                                       betas_g, momentum=betas_g[0])
         self.gp_weight, self.r1_weight = col("gp_weight").squeeze(1), col("r1_weight").squeeze(1)
-        self.gp_weight = torch.where(torch.tensor([c.loss == "wgan-gp" for c in configs],
+        specs = [_losses.get_loss(c.loss) for c in configs]
+        self.gp_weight = torch.where(torch.tensor([s.penalty is not None for s in specs],
                                                   device=self.device), self.gp_weight, 0.0)
-        clip = [c.clip_value for c in configs]
+        clip = [c.resolved_clip_value() for c in configs]
         self.clip = None if all(c is None for c in clip) else torch.tensor(
             [c if c is not None else float("inf") for c in clip], device=self.device)[:, None]
         self.n_critic = torch.tensor([c.n_critic for c in configs], device=self.device)
-        self.bce = torch.tensor([c.loss in BCE for c in configs], device=self.device)
+        self.bce = torch.tensor([s.sigmoid for s in specs], device=self.device)
         self.losses = MemberLosses([(c.loss, c.label_smoothing) for c in configs], self.device)
         # random streams: one per distinct (seed, n_critic, draws ε); one for all if paired
-        keys = [(c.seed, c.n_critic, c.loss == "wgan-gp") for c in configs]
+        keys = [(c.seed, c.n_critic, s.penalty is not None) for c, s in zip(configs, specs)]
         if paired:
             keys = [(cfg.seed, max(k[1] for k in keys), any(k[2] for k in keys))] * self.K
         self.streams = RandomStreams(self.data, keys, cfg.batch_size, self.latent_dim,
@@ -83,8 +111,9 @@ class StackedTrainer:
         self.diverged_step = torch.full((self.K,), -1, device=self.device)  # -1: finite
         self.step, self.rows, self.wall_time, self._last_flush = 0, [], 0.0, 0
         self._sum_d, self._n_d, self._sum_g = torch.zeros(3, self.K, device=self.device)
-        self.fixed_z = torch.stack([self.streams.prior(cfg.n_samples, torch.Generator(
-            device=self.device).manual_seed(int(c.seed))) for c in configs])  # (K, n, latent)
+        self.fixed_z = torch.stack([Stream(self.data, cfg.batch_size, self.latent_dim, cfg.prior,
+                                           c.seed, self.device).fixed_z(cfg.n_samples)
+                                    for c in configs])  # (K, n, latent)
         self.snapshots, self.use_r1 = {}, bool(self.r1_weight.any())
         self._take_snapshot()
 
@@ -142,16 +171,18 @@ class StackedTrainer:
         """As Trainer._flush: a history row (interval means), lr decay, last-finite snapshot."""
         real, fake = self._last_d  # (K, B)
         raw_r, raw_f = real.mean(1), fake.mean(1)
+        nan = torch.tensor(float("nan"), device=self.device)  # diverged members: no loss
         self.rows.append(dict(
-            step=self.step, loss_d=self._sum_d / self._n_d.clamp(min=1),
-            loss_g=self._sum_g / (self.step - self._last_flush),
+            step=self.step, loss_d=torch.where(self.alive, self._sum_d / self._n_d.clamp(min=1),
+                                               nan),
+            loss_g=torch.where(self.alive, self._sum_g / (self.step - self._last_flush), nan),
             d_real=torch.where(self.bce, torch.sigmoid(real).mean(1), raw_r),
             d_fake=torch.where(self.bce, torch.sigmoid(fake).mean(1), raw_f),
             grad_norm_g=grad_norm, wasserstein=raw_r - raw_f, wall_time=self.wall_time))
         self._sum_d, self._n_d, self._sum_g = torch.zeros(3, self.K, device=self.device)
         self._last_flush = self.step
-        if self.cfg.lr_decay:  # linear decay: lr · (1 − lr_decay · min(step / steps, 1))
-            scale = 1.0 - self.cfg.lr_decay * min(self.step / self.cfg.steps, 1.0)
+        if self.cfg.lr_decay:  # as Trainer: TrainConfig.lr_scale (the linear decay)
+            scale = self.cfg.lr_scale(self.step)
             self.opt_d.set_lr(self.opt_d.lr0 * scale), self.opt_g.set_lr(self.opt_g.lr0 * scale)
         self._take_snapshot()
 
@@ -200,199 +231,42 @@ def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired
         run_sweep("ring", TrainConfig(steps=1000), grid={"loss": ["minimax", "nonsaturating"]},
                   seeds=range(16)).success_rate(by="loss")
     """
-    from .data import get_dataset
-    from .train import TrainConfig
-
     base = TrainConfig() if base is None else base
     if not isinstance(base, TrainConfig):
         raise ValueError(f"base={type(base).__name__} must be a ganlib.train.TrainConfig")
     if steps is not None:
         base = dataclasses.replace(base, steps=steps)
     grid = dict(grid or {})
-    allowed = ", ".join(map(repr, SWEEP_KEYS[:-1]))
+    allowed = ", ".join(repr(k) for k in SWEEP_KEYS if k != "seed")
     for key, values in grid.items():
-        if key not in SWEEP_KEYS[:-1]:
+        if key not in SWEEP_KEYS or key == "seed":
             raise ValueError(f"grid key {key!r} is not one of {allowed} (seeds go in `seeds`)")
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or not list(values):
             raise ValueError(f"grid[{key!r}]={values!r} must be a non-empty list of values")
-    seeds = list(seeds)
-    if not seeds or not all(isinstance(s, int) and s >= 0 for s in seeds):
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
         raise ValueError(f"seeds={seeds!r} must be a non-empty list of integers >= 0")
+    seeds = list(seeds)
+    if not seeds or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
+                            and s >= 0 for s in seeds):
+        raise ValueError(f"seeds={seeds!r} must be a non-empty list of integers >= 0")
+    seeds = [int(s) for s in seeds]
+    if not isinstance(paired, bool):
+        raise ValueError(f"paired={paired!r} is not valid; allowed: True or False")
     model = {} if model is None else model
     if not (callable(model) or isinstance(model, dict)):
         raise ValueError(f"model={model!r} must be a dict of build_models arguments or a callable")
     data = get_dataset(dataset) if isinstance(dataset, str) else dataset
     if torch.is_tensor(data):  # as Trainer: float32, (N,) -> (N, 1)
         data = data.float()[:, None] if data.dim() == 1 else data.float()
+        if len(data) == 0 or not bool(torch.isfinite(data).all()):
+            raise ValueError(f"dataset: tensor of shape {tuple(data.shape)} with NaN/inf or no "
+                             "rows; allowed: a non-empty tensor of finite values")
     keys = list(grid)
-    settings = [dict(zip(keys, combo)) for combo in itertools.product(*(list(grid[k]) for k in keys))]
+    combos = itertools.product(*(list(grid[k]) for k in keys))
+    settings = [dict(zip(keys, combo)) for combo in combos]
     rows = [(setting, seed) for setting in settings for seed in seeds]
     configs = [dataclasses.replace(base, **setting, seed=seed) for setting, seed in rows]
-    trainer = StackedTrainer(*build_members(data, [s for _, s in rows], model), data, configs, paired)
+    Gs, Ds = build_members(data, [s for _, s in rows], model)
+    trainer = StackedTrainer(Gs, Ds, data, configs, paired)
     trainer.run()
     return SweepResult(trainer, data, [dict(setting, seed=seed) for setting, seed in rows], keys)
-
-
-class SweepResult:
-    """Outcome of :func:`run_sweep`.
-
-    ``table``: DataFrame, one row per member: ``member``, grid settings, ``seed``, metrics
-    (``modes``, ``high_quality`` for 2D mixtures; ``w1`` for 1D), last logged ``loss_d``,
-    ``loss_g``, ``diverged``, ``diverged_step`` (-1: finite). ``histories``: long DataFrame
-    (member, step, History fields). ``samples``: (K, n_samples, d) = G_k(fixed_z_k);
-    ``snapshots``: step -> (K, n, d); ``configs``; ``trainer`` (``trainer.G.member(k)``).
-    """
-
-    def __init__(self, trainer, data, rows, grid_keys):
-        import pandas as pd
-
-        self.trainer, self.data, self.grid_keys, self.configs = trainer, data, list(grid_keys), trainer.configs
-        self.samples = trainer.samples().cpu()  # (K, n, d)
-        self.snapshots = {k: v.cpu() for k, v in trainer.snapshots.items()}
-        table = pd.DataFrame(rows)
-        table.insert(0, "member", range(len(rows)))
-        table = table.join(pd.DataFrame(self._metrics()))
-        if trainer.rows:
-            table["loss_d"] = trainer.rows[-1]["loss_d"].cpu().numpy()
-            table["loss_g"] = trainer.rows[-1]["loss_g"].cpu().numpy()
-        table["diverged"] = (~trainer.alive).cpu().numpy()
-        table["diverged_step"] = trainer.diverged_step.cpu().numpy()
-        self.table = table
-        hist = [pd.DataFrame({"member": range(len(rows)), **{f: v.cpu().numpy() if torch.is_tensor(v)
-                                                            else v for f, v in row.items() if v is not None}})
-                for row in trainer.rows]
-        self.histories = (pd.concat(hist, ignore_index=True).sort_values(["member", "step"],
-                          kind="stable").reset_index(drop=True) if hist else pd.DataFrame())
-
-    def _metrics(self):
-        """Per-member final metrics: mode coverage (2D mixtures) or W1 (1D densities)."""
-        from .metrics import mode_coverage
-        from .theory import wasserstein1_1d
-
-        out, ref, centers = [], None, getattr(self.data, "centers", None)
-        if centers is None and getattr(self.data, "dim", None) == 1:  # reference sample for W1
-            ref = self.data.sample(self.samples.shape[1], generator=torch.Generator().manual_seed(1))
-        for k in range(len(self.samples)):
-            x = self.samples[k]
-            finite = bool(torch.isfinite(x).all())
-            if centers is not None:
-                cov = mode_coverage(x, centers, self.data.std) if finite else {"modes": 0,
-                                                                                "high_quality": 0.0}
-                out.append({"modes": int(cov["modes"]), "high_quality": float(cov["high_quality"])})
-            elif ref is not None:
-                w1 = wasserstein1_1d(x.reshape(-1), ref.reshape(-1)) if finite else float("inf")
-                out.append({"w1": float(w1)})
-            else:
-                out.append({})
-        return out
-
-    def __len__(self):
-        return len(self.table)
-
-    def __repr__(self):
-        return f"SweepResult({len(self)} members, grid={self.grid_keys})"
-
-    def success(self, criterion=None):
-        """(K,) bool Series: member succeeded and did not diverge. ``criterion``: None (2D
-        mixtures: every mode covered, ``modes == n_modes``; 1D: ``w1 < 0.1``), a query string
-        on ``table`` (``"modes >= 7 and high_quality > 0.5"``), a bool column name, or a
-        callable ``table -> bool Series``."""
-        t = self.table
-        if criterion is None and not ("modes" in t or "w1" in t):
-            raise ValueError("criterion=None has no default for this data set; pass a query "
-                             "string, a column name or a callable")
-        if criterion is None:
-            ok = t["modes"] == len(self.data.centers) if "modes" in t else t["w1"] < 0.1
-        elif callable(criterion):
-            ok = criterion(t)
-        elif isinstance(criterion, str):
-            ok = t[criterion] if criterion in t else t.eval(criterion)
-        else:
-            raise ValueError(f"criterion={criterion!r} must be None, a string or a callable")
-        return ok.astype(bool) & ~t["diverged"]
-
-    def success_rate(self, by="loss", criterion=None):
-        """Fraction of successful members per value of ``by`` (a column, list, or None: all)
-        -> DataFrame with columns ``by...``, ``n_success``, ``n``, ``success_rate``."""
-        import pandas as pd
-
-        ok = self.success(criterion)
-        by = [] if by is None else [by] if isinstance(by, str) else list(by)
-        for col in by:
-            if col not in self.table:
-                raise ValueError(f"by={col!r} is not a column; choose from {list(self.table.columns)}")
-        frame = self.table[by].assign(ok=ok.values)
-        if not by:
-            return pd.DataFrame({"n_success": [int(ok.sum())], "n": [len(ok)], "success_rate": [ok.mean()]})
-        g = frame.groupby(by, sort=False)["ok"]
-        res = pd.DataFrame({"n_success": g.sum().astype(int), "n": g.size()})
-        res["success_rate"] = res["n_success"] / res["n"]
-        return res.reset_index()
-
-
-# ----------------------------------------------------------------------------- plots
-def plot_success_rate(result, by="loss", criterion=None, ax=None):
-    """Bar chart of the success rate per value of ``by``, annotated "n_success/n"."""
-    import matplotlib.pyplot as plt
-
-    rates = result.success_rate(by, criterion)
-    ax = ax or plt.subplots(figsize=(5, 3))[1]
-    cols = [by] if isinstance(by, str) else list(by)
-    labels = [", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in row)
-              for row in rates[cols].itertuples(index=False)]
-    bars = ax.bar(range(len(rates)), rates["success_rate"], color="C0")
-    for bar, s, n in zip(bars, rates["n_success"], rates["n"]):
-        ax.annotate(f"{s}/{n}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    ha="center", va="bottom", fontsize=9)
-    ax.set_xticks(range(len(rates)), labels)
-    ax.set(ylim=(0, 1.12), xlabel=", ".join(cols), ylabel="success rate")
-    return ax
-
-
-def plot_phase_diagram(result, x="lr_d", y="lr_g", criterion=None, ax=None, cmap="viridis"):
-    """Heat map of the success rate over two grid settings (e.g. lr_d × lr_g)."""
-    import matplotlib.pyplot as plt
-
-    rates = result.success_rate([x, y], criterion)
-    grid = rates.pivot(index=y, columns=x, values="success_rate").sort_index().sort_index(axis=1)
-    ax = ax or plt.subplots(figsize=(4.5, 4))[1]
-    im = ax.imshow(grid.values, origin="lower", vmin=0, vmax=1, cmap=cmap, aspect="auto")
-    fmt = lambda v: f"{v:g}" if isinstance(v, float) else str(v)  # noqa: E731
-    ax.set_xticks(range(grid.shape[1]), [fmt(v) for v in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [fmt(v) for v in grid.index])
-    for i in range(grid.shape[0]):
-        for j in range(grid.shape[1]):
-            v = grid.values[i, j]
-            ax.text(j, i, "" if v != v else f"{v:.2f}", ha="center", va="center",
-                    color="white" if v < 0.5 else "black", fontsize=8)
-    ax.set(xlabel=x, ylabel=y)
-    ax.figure.colorbar(im, ax=ax, label="success rate")
-    return ax
-
-
-def plot_samples_grid(result, members=None, ncols=8, real=True, size=1.6):
-    """Final samples of each member (scatter for 2D, histogram for 1D); diverged in red."""
-    import matplotlib.pyplot as plt
-
-    members = list(range(len(result))) if members is None else list(members)
-    nrows = -(-len(members) // ncols)
-    ncols = min(ncols, len(members))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False,
-                             sharex=True, sharey=True)
-    x_real = (result.data.sample(512, generator=torch.Generator().manual_seed(0))
-              if real and hasattr(result.data, "sample") else None)
-    ok = result.success().values
-    [ax.axis("off") for ax in axes.flat[len(members):]]
-    for ax, k in zip(axes.flat, members):
-        x, row = result.samples[k], result.table.iloc[k]
-        for pts, color in ((x_real, "0.7"), (x, "C1")):
-            if pts is not None and x.shape[1] == 1:
-                ax.hist(pts[:, 0].numpy(), bins=40, density=True, color=color, alpha=0.7)
-            elif pts is not None:
-                ax.scatter(pts[:, 0], pts[:, 1], s=1, color=color)
-        label = ", ".join(f"{key}={row[key]:g}" if isinstance(row[key], float) else
-                          f"{key}={row[key]}" for key in result.grid_keys + ["seed"])
-        ax.set_title(label, fontsize=7, color="red" if row["diverged"] else
-                     ("black" if ok[k] else "0.4"))
-        ax.set(xticks=[], yticks=[])
-    return fig

@@ -5,19 +5,16 @@ Chapter 2 runs Algorithm 1 of Goodfellow et al. (2014) with :func:`train`; chapt
 Wasserstein estimate; chapter 7 the tricks, callbacks, checkpoints and recipes.
 :class:`~ganlib.config.TrainConfig` and the recipes live in :mod:`ganlib.config` (re-exported).
 
-Random stream (replicate it to reproduce a run): one ``torch.Generator`` on the device seeded
-with ``config.seed`` draws, per D step, ``x_real`` (``data.sample(B, generator, device)``; a
-tensor dataset: ``torch.randint(N, (B,))`` indices), then ``z`` (``normal_`` or
-``uniform_(-1, 1)`` of a (B, latent_dim) tensor), then only if enabled: label-noise flips (real,
-fake), instance noise (real, fake), the penalty's draw (wgan-gp ε, dragan noise); per G step
-``z``, then instance noise of ``x_fake`` if enabled. A round (``round()``) is ``n_critic`` D
-steps and one G step; ``simultaneous=True`` merges the last D step and the G step (one draw,
-both players updated from the same parameters). ``fixed_z`` uses a second generator seeded
-with ``config.seed``. Models are never re-initialised here: seed before building them.
+Random stream: :class:`ganlib.draws.Stream` is the contract in code (what is drawn, in which
+order); the stacked engine of :func:`ganlib.sweep.run_sweep` uses the same class. A round
+(``round()``) is ``n_critic`` D steps and one G step; ``simultaneous=True`` merges the last D
+step and the G step (one draw, both players updated from the same parameters). Models are
+never re-initialised here: seed before building them.
 
 Hot path: no host sync per step; every ``log_every`` steps one sync checks losses for NaN/inf
-and keeps a copy of players, optimizers and random stream for :class:`TrainingDiverged` to restore
-(``rollback.py``). The D step builds ``G(z)`` without a graph; the G step differentiates G only.
+and keeps a copy of players, optimizers and random stream (:class:`ganlib.rollback.Snapshot`,
+owned by the trainer) for :class:`TrainingDiverged` to restore. The D step builds ``G(z)``
+without a graph; the G step differentiates G only.
 """
 from __future__ import annotations
 
@@ -28,46 +25,18 @@ import time
 
 import torch
 
+from . import data as _data
 from . import losses as _losses
-from .config import LABEL_LOSSES, RECIPE_MODELS, RECIPES, TrainConfig, _check, recommended_config
-from .rollback import restore_snapshot, take_snapshot
+from .config import Knob, RECIPE_MODELS, RECIPES, TrainConfig, _check, recommended_config
+from .draws import Stream
+from .history import History, TrainingDiverged
+from .rollback import NonFiniteState, Snapshot, check_finite
+from .runtime import device as _device
 
-__all__ = ["TrainConfig", "Trainer", "History", "TrainingDiverged", "train",
+_RUN_STEPS = Knob("int", "rounds to run", lo=0)         # run(steps): an integer >= 0
+
+__all__ = ["TrainConfig", "Trainer", "History", "TrainingDiverged", "NonFiniteState", "train",
            "RECIPES", "RECIPE_MODELS", "recommended_config"]
-
-
-class TrainingDiverged(RuntimeError):
-    """A loss became NaN/inf; the trainer was rolled back to its last finite state."""
-
-    def __init__(self, step, loss_d=float("nan"), loss_g=float("nan"), last_finite_step=0):
-        self.step, self.last_finite_step = step, last_finite_step
-        self.loss_d, self.loss_g = loss_d, loss_g
-        super().__init__(f"training diverged at step {step} (loss_d={loss_d:.4g}, loss_g="
-                         f"{loss_g:.4g}); the last finite state (step {last_finite_step}) was kept")
-
-
-class History:
-    """Logged curves: one entry every ``log_every`` steps (losses are interval means;
-    d_real, d_fake, wasserstein and grad_norm_g are from the last step of the interval;
-    d_real/d_fake are mean sigmoid for BCE losses, mean raw score otherwise;
-    wasserstein = E D(x_real) − E D(G(z)) on raw scores; wall_time in seconds)."""
-    FIELDS = ("step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_g", "wasserstein",
-              "wall_time")
-
-    def __init__(self, data=None):
-        data = data or {}
-        for f in self.FIELDS:
-            setattr(self, f, list(data.get(f, [])))
-        self.samples = dict(data.get("samples", {}))    # step -> (n_samples, *data_shape)
-
-    __len__ = lambda self: len(self.step)  # noqa: E731
-
-    def as_dict(self) -> dict:
-        return {**{f: list(getattr(self, f)) for f in self.FIELDS}, "samples": dict(self.samples)}
-
-    def to_dataframe(self):
-        import pandas as pd     # optional dependency
-        return pd.DataFrame({f: getattr(self, f) for f in self.FIELDS})
 
 
 class Trainer:
@@ -77,37 +46,55 @@ class Trainer:
     Goodfellow et al. 2014); ``run()`` loops rounds with callbacks, progress and history."""
 
     def __init__(self, G, D, data, config: TrainConfig | None = None, **overrides):
-        config = config or TrainConfig()
+        config = TrainConfig() if config is None else config
+        _check(isinstance(config, TrainConfig), "config", type(config).__name__,
+               "a ganlib.train.TrainConfig (or None); pass fields as keyword overrides")
         self.config = dataclasses.replace(config, **overrides) if overrides else config
         cfg = self.config
-        from . import device as _device
+        for name, model in (("G", G), ("D", D)):
+            _check(isinstance(model, torch.nn.Module), name, type(model).__name__,
+                   "a torch.nn.Module")
         self.device = _device(cfg.device)
         self.G, self.D = G.to(self.device), D.to(self.device)
+        for name, model in (("G", G), ("D", D)):
+            check_finite(name, [*model.parameters(), *model.buffers()])
         self.data = self._resolve_data(data)
         self.latent_dim = getattr(G, "latent_dim", None)
-        _check(isinstance(self.latent_dim, int), "G", type(G).__name__, "a generator with .latent_dim")
-        self._d_fn, self._g_fn, self._penalty = _losses.get_loss(cfg.loss)
+        _check(isinstance(self.latent_dim, int), "G", type(G).__name__,
+               "a generator with .latent_dim")
+        self.spec = _losses.get_loss(cfg.loss)
+        self._clip = cfg.resolved_clip_value()
+        self._d_fn, self._g_fn, self._penalty = self.spec
         self._g_params = [p for p in G.parameters() if p.requires_grad]
         self._d_params = [p for p in D.parameters() if p.requires_grad]
         self.opt_d = self._make_opt(self._d_params, cfg.lr_d, cfg.betas_d or cfg.betas)
         self.opt_g = self._make_opt(self._g_params, cfg.lr_g, cfg.betas_g or cfg.betas)
-        self.gen, fixed = (torch.Generator(device=self.device).manual_seed(cfg.seed) for _ in "ab")
-        self.fixed_z = self._prior(cfg.n_samples, fixed)        # (n_samples, latent_dim)
+        self.stream = Stream(self.data, cfg.batch_size, self.latent_dim, cfg.prior, cfg.seed,
+                             self.device)
+        self.fixed_z = self.stream.fixed_z(cfg.n_samples)        # (n_samples, latent_dim)
         self.history, self._step, self.wall_time = History(), 0, 0.0
         self._sample_set, self._t0 = set(cfg.sample_steps), time.perf_counter()
         self.stop_requested = threading.Event()
         self._pend_d, self._pend_g, self._pend_step = [], [], []
-        self._last = self._snap = None
-        take_snapshot(self)
+        self._last = None
+        self.snapshot = Snapshot([self.G, self.D], [self.opt_d, self.opt_g], self.stream)
+        self.snapshot.take(0, 0)
+
+    @property
+    def gen(self) -> torch.Generator:
+        """The training stream's ``torch.Generator`` (``self.stream.gen``)."""
+        return self.stream.gen
 
     def _resolve_data(self, data):
         if isinstance(data, str):
-            from . import data as _data
             data = _data.get_dataset(data)
         if isinstance(data, torch.Tensor):
             data = data.to(self.device, torch.float32)
             if data.dim() == 1:
                 data = data[:, None]                          # (N,) -> (N, 1)
+            _check(len(data) > 0 and bool(torch.isfinite(data).all()), "data",
+                   f"tensor of shape {tuple(data.shape)} with NaN/inf or no rows",
+                   "a non-empty tensor dataset of finite values")
             shape = tuple(data.shape[1:])
         elif hasattr(data, "sample"):
             shape = tuple(getattr(data, "shape", None) or (getattr(data, "dim", None),))
@@ -128,16 +115,7 @@ class Trainer:
             params, lr=lr) if name == "rmsprop" else optim.SGD(params, lr=lr, momentum=betas[0]))
 
     def _prior(self, n, gen=None):
-        z = torch.empty(n, self.latent_dim, device=self.device)   # (n, latent_dim)
-        if self.config.prior == "gaussian":
-            return z.normal_(generator=gen or self.gen)
-        return z.uniform_(-1.0, 1.0, generator=gen or self.gen)
-
-    def _sample_real(self, n):
-        if isinstance(self.data, torch.Tensor):
-            idx = torch.randint(self.data.shape[0], (n,), generator=self.gen, device=self.device)
-            return self.data[idx]                                 # (n, *data_shape)
-        return self.data.sample(n, generator=self.gen, device=self.device)
+        return self.stream.prior(n, gen)                          # (n, latent_dim)
 
     def _labels(self):
         cfg, B = self.config, self.config.batch_size
@@ -146,19 +124,21 @@ class Trainer:
             return real_label, 0.0
         real = torch.full((B,), real_label, device=self.device)
         fake = torch.zeros(B, device=self.device)
-        return (_losses.noisy_labels(real, cfg.label_noise, generator=self.gen),
-                _losses.noisy_labels(fake, cfg.label_noise, generator=self.gen))
+        return (self.stream.flip(real, cfg.label_noise), self.stream.flip(fake, cfg.label_noise))
 
-    def _noise(self, x):
-        return x + self.config.instance_noise * torch.randn(x.shape, generator=self.gen,
-                                                            device=x.device)
+    def _check_logits(self, logits):
+        if logits.shape != (self.config.batch_size,):
+            raise ValueError(f"D returned shape {tuple(logits.shape)} for a batch of "
+                             f"{self.config.batch_size}; D must return one logit per sample, "
+                             f"shape ({self.config.batch_size},)")
 
     def _d_loss(self, x_real, x_fake, real_logits, fake_logits, labels):
         cfg = self.config
         loss = self._d_fn(real_logits, fake_logits, *labels) if labels else \
             self._d_fn(real_logits, fake_logits)
         if self._penalty is not None:          # wgan-gp, dragan: losses.LOSSES says which
-            loss = loss + cfg.gp_weight * self._penalty(self.D, x_real, x_fake, generator=self.gen)
+            loss = loss + cfg.gp_weight * self._penalty(self.D, x_real, x_fake,
+                                                        generator=self.stream.gen)
         if cfg.r1_weight:
             loss = loss + cfg.r1_weight * _losses.r1_penalty(self.D, x_real)
         return loss
@@ -167,14 +147,15 @@ class Trainer:
         """One D step -> (loss_d, real_logits, fake_logits); ``joint``: also the G step from
         the same draw and parameters (simultaneous) -> (d_tuple, (loss_g, grad_norm_g))."""
         cfg = self.config
-        x_real = self._sample_real(cfg.batch_size)                # (B, *data_shape)
-        z = self._prior(cfg.batch_size)                           # (B, latent_dim)
+        x_real, z = self.stream.d_step()                          # (B, *data_shape), (B, latent)
         with torch.set_grad_enabled(joint):
             x_fake = self.G(z)                                    # (B, *data_shape)
-        labels = self._labels() if cfg.loss in LABEL_LOSSES else None
+        labels = self._labels() if self.spec.labels else None
         if cfg.instance_noise:
-            x_real, x_fake = self._noise(x_real), self._noise(x_fake)
+            x_real = self.stream.noise(x_real, cfg.instance_noise)
+            x_fake = self.stream.noise(x_fake, cfg.instance_noise)
         real_logits, fake_logits = self.D(x_real), self.D(x_fake)  # (B,), (B,)
+        self._check_logits(real_logits)
         loss = self._d_loss(x_real, x_fake, real_logits, fake_logits, labels)
         if joint:
             loss_g = self._g_fn(fake_logits)
@@ -186,19 +167,21 @@ class Trainer:
             self.opt_d.zero_grad(set_to_none=True)
             loss.backward()
         self.opt_d.step()
-        if cfg.clip_value is not None:
-            _losses.clip_weights_(self.D, cfg.clip_value)
+        if self._clip is not None:                # config.resolved_clip_value(): wgan 0.01
+            _losses.clip_weights_(self.D, self._clip)
         d = (loss.detach(), real_logits.detach(), fake_logits.detach())
         return (d, (loss_g.detach(), _grad_norm(grads) if want_norm else None)) if joint else d
 
     def _g_update(self, want_norm=False):
         """One G step on a fresh z -> (loss_g, grad_norm_g or None)."""
         cfg = self.config
-        z = self._prior(cfg.batch_size)                           # (B, latent_dim)
+        z = self.stream.g_step()                                  # (B, latent_dim)
         x_fake = self.G(z)                                        # (B, *data_shape)
         if cfg.instance_noise:
-            x_fake = self._noise(x_fake)
-        loss = self._g_fn(self.D(x_fake))                          # D(x_fake): (B,)
+            x_fake = self.stream.noise(x_fake, cfg.instance_noise)
+        fake_logits = self.D(x_fake)                              # (B,)
+        self._check_logits(fake_logits)
+        loss = self._g_fn(fake_logits)
         grads = _set_grads(self._g_params, torch.autograd.grad(loss, self._g_params))
         self.opt_g.step()                                         # (D's weight grads skipped)
         self._step += 1
@@ -226,6 +209,7 @@ class Trainer:
         out = self._stats(*self._d_update())
         if not math.isfinite(out["loss_d"]):
             self._diverged(self._step + 1, out["loss_d"], math.nan)
+        self._keep(out["loss_d"], math.nan)
         return out
 
     def g_step(self) -> dict:
@@ -233,7 +217,15 @@ class Trainer:
         loss, norm = (t.item() for t in self._g_update(True))
         if not math.isfinite(loss):
             self._diverged(self._step, math.nan, loss)
+        self._keep(math.nan, loss)
+        if self._step in self._sample_set:
+            self._store_samples()
         return {"loss_g": loss, "grad_norm_g": norm}
+
+    def _keep(self, loss_d, loss_g):
+        """After a finite manual step: it becomes the last finite state (else roll back)."""
+        if not self.snapshot.take(self._step, len(self.history)):
+            self._diverged(self._step, loss_d, loss_g)
 
     @property
     def step(self) -> int:
@@ -242,11 +234,13 @@ class Trainer:
 
     def round(self) -> dict:
         """One round of Algorithm 1: ``n_critic`` D steps, then one G step (or one simultaneous
-        update). Logs at ``log_every`` boundaries; returns the round's losses and stats as floats."""
+        update). Logs at ``log_every`` boundaries; returns the round's losses and stats as
+        floats."""
         self._round()
         (loss_d, real_logits, fake_logits), (loss_g, norm) = self._last
         out = {**self._stats(loss_d, real_logits, fake_logits), "loss_g": loss_g.item()}
-        if self._step % self.config.log_every == 0 or not math.isfinite(out["loss_d"] + out["loss_g"]):
+        if self._step % self.config.log_every == 0 or \
+                not math.isfinite(out["loss_d"] + out["loss_g"]):
             self._flush()
         return out
 
@@ -261,17 +255,33 @@ class Trainer:
         self._set_group_lr()
 
     def _set_group_lr(self):
-        cfg = self.config      # linear decay, updated every log_every steps
-        scale = 1.0 - cfg.lr_decay * min(self._step / cfg.steps, 1.0)
+        """Learning rates from the config at this step (``TrainConfig.lr_scale``: the linear
+        decay, a function of the last log step, so how ``run()`` is split never matters)."""
+        cfg = self.config
+        scale = cfg.lr_scale(self._step)
         for opt, lr in ((self.opt_d, cfg.lr_d), (self.opt_g, cfg.lr_g)):
             for group in opt.param_groups:
                 group["lr"] = lr * scale
 
+    def _set_group_hparams(self):
+        """Learning rates, betas/momentum of both optimizers from the config (after loading
+        an optimizer state, whose param_groups carry the checkpoint's values)."""
+        cfg = self.config
+        for opt, betas in ((self.opt_d, cfg.betas_d or cfg.betas),
+                           (self.opt_g, cfg.betas_g or cfg.betas)):
+            for group in opt.param_groups:
+                if "betas" in group:
+                    group["betas"] = betas
+                if "momentum" in group and cfg.optimizer == "sgd":
+                    group["momentum"] = betas[0]
+        self._set_group_lr()
+
     def set_n_critic(self, k):
-        self.config = dataclasses.replace(self.config, n_critic=k)   # from the next round
+        """D steps per G step from the next round (config re-validated)."""
+        self.config = dataclasses.replace(self.config, n_critic=k)
 
     def _stats(self, loss_d, real_logits, fake_logits) -> dict:
-        bce = self.config.loss in LABEL_LOSSES
+        bce = self.spec.sigmoid
         r, f = real_logits.float().mean(), fake_logits.float().mean()
         vals = torch.stack([loss_d.float(), torch.sigmoid(real_logits).mean() if bce else r,
                             torch.sigmoid(fake_logits).mean() if bce else f, r - f]).tolist()
@@ -303,13 +313,20 @@ class Trainer:
             getattr(self.history, f).append(row[f])
         if self.config.lr_decay:
             self._set_group_lr()
-        if not take_snapshot(self):
+        if not self.snapshot.take(self._step, len(self.history)):
             self._diverged(self._step, row["loss_d"], row["loss_g"])
         return row
 
     def _diverged(self, step, loss_d, loss_g):
-        restore_snapshot(self)
-        raise TrainingDiverged(step, loss_d, loss_g, self._snap["step"])
+        """Restore the last finite state (players, optimizers, stream, step, history,
+        samples) and raise :class:`TrainingDiverged`."""
+        self._step, n_hist = self.snapshot.restore()
+        for f in History.FIELDS:
+            del getattr(self.history, f)[n_hist:]
+        for s in [s for s in self.history.samples if s > self._step]:
+            del self.history.samples[s]
+        self._pend_d, self._pend_g, self._pend_step = [], [], []
+        raise TrainingDiverged(step, loss_d, loss_g, self._step)
 
     def run(self, steps=None, callbacks=()) -> History:
         """Run ``steps`` more rounds (default: until ``config.steps`` in total).
@@ -318,7 +335,14 @@ class Trainer:
         ``log_every`` steps); one returning True stops the run. ``request_stop()`` (from any
         thread) stops after the current round. Resumable: call again to continue."""
         cfg = self.config
-        n = max(cfg.steps - self._step, 0) if steps is None else int(steps)
+        if steps is not None:
+            steps = _RUN_STEPS.check("steps", steps)
+        n = max(cfg.steps - self._step, 0) if steps is None else steps
+        _check(not callable(callbacks) and hasattr(callbacks, "__iter__"), "callbacks",
+               callbacks, "a list of callables cb(trainer)")
+        callbacks = list(callbacks)
+        _check(all(callable(cb) for cb in callbacks), "callbacks", callbacks,
+               "a list of callables cb(trainer)")
         self.stop_requested.clear()
         if 0 in self._sample_set and 0 not in self.history.samples and self._step == 0:
             self._store_samples()
@@ -351,13 +375,28 @@ class Trainer:
                 "wall_time": self.wall_time}
 
     def load_state_dict(self, state):
+        """Load :meth:`state_dict` output; its weights must be finite (else
+        :class:`NonFiniteState`, the trainer unchanged). The optimizers then take this
+        trainer's config (learning rates at this step, betas), so overrides apply at once."""
+        _check(isinstance(state, dict), "state", type(state).__name__, "a dict from state_dict()")
+        missing = [k for k in ("G", "D", "opt_g", "opt_d", "step", "history", "rng")
+                   if k not in state]
+        _check(not missing, "state", f"dict missing {missing}",
+               "a checkpoint from Trainer.save / state_dict() with keys G, D, opt_g, opt_d, "
+               "step, history, rng")
+        for name in ("G", "D"):
+            check_finite(f"checkpoint[{name!r}]", state[name].values())
+        for name in ("opt_g", "opt_d"):
+            check_finite(f"checkpoint[{name!r}]", [v for st in state[name]["state"].values()
+                                                   for v in st.values()])
         for name in ("G", "D", "opt_g", "opt_d"):
             getattr(self, name).load_state_dict(state[name])
         self._step, self.wall_time = int(state["step"]), float(state.get("wall_time", 0.0))
         self.history = History(state["history"])
-        self.gen.set_state(state["rng"].cpu())
-        self._pend_d, self._pend_g, self._pend_step, self._snap = [], [], [], None
-        take_snapshot(self)
+        self.stream.set_state(state["rng"].cpu())
+        self._pend_d, self._pend_g, self._pend_step = [], [], []
+        self._set_group_hparams()
+        self.snapshot.take(self._step, len(self.history))
 
     def save(self, path):
         torch.save(self.state_dict(), path)   # load with Trainer.load
@@ -366,6 +405,8 @@ class Trainer:
     def load(cls, path, G, D, data, **overrides) -> "Trainer":
         """Rebuild a trainer from ``save()`` output (``torch.load(weights_only=True)``)."""
         state = torch.load(path, map_location="cpu", weights_only=True)
+        _check(isinstance(state, dict) and isinstance(state.get("config"), dict), "path", path,
+               "a file written by Trainer.save (a dict with a 'config')")
         trainer = cls(G, D, data, TrainConfig(**state["config"]), **overrides)
         trainer.load_state_dict(state)
         return trainer

@@ -8,7 +8,9 @@ so the kernel stays free to answer clicks; redraws adapt so drawing takes ≤ ~1
 In the static HTML book the same object shows a prerecorded animation instead (text/html)."""
 from __future__ import annotations
 
+import dataclasses
 import html
+import numbers
 import os
 import threading
 import time
@@ -16,49 +18,25 @@ import time
 import ipywidgets as W
 import torch
 
+from ganlib.lab_knobs import (DATA_LABELS, DEFAULTS, LIVE, LOSS_LABELS, ROWS, check_knobs,
+                              check_value, make_widgets)
 from ganlib.lab_record import record_html
 from ganlib.lab_views import LabRun, LabView, kind_of, torch_threads, wants_static
-from ganlib.losses import SIGMOID_LOSSES
+from ganlib.losses import LOSSES
+from ganlib.train import Trainer
 
-__all__ = ["TrainingLab", "check_knobs", "DEFAULTS", "LOSS_LABELS", "REPO"]
+__all__ = ["TrainingLab", "check_knobs", "DEFAULTS", "LOSS_LABELS", "DATA_LABELS", "LIVE",
+           "REPO"]
 
 REPO = "gan-book/gan-book"            # GitHub repository of the book (launch links)
-LOSS_LABELS = {"minimax": "minimax", "non-saturating": "nonsaturating",
-               "WGAN (clipping)": "wgan", "WGAN-GP": "wgan-gp", "least squares": "lsgan",
-               "hinge": "hinge"}
-DATA_LABELS = {"1D Gaussian": "gaussian", "1D mixture": "mixture1d", "ring of 8": "ring",
-               "grid of 25": "grid", "swiss roll": "swissroll", "two moons": "moons",
-               "digits (8×8)": "digits"}
-DEFAULTS = dict(dataset="ring", loss="nonsaturating", lr_d=1e-3, lr_g=1e-3, n_critic=1,
-                batch_size=256, latent_dim=2, prior="gaussian", hidden=128, depth=2,
-                optimizer="adam", betas=(0.5, 0.999), label_smoothing=0.0, instance_noise=0.0,
-                clip_value=0.0, gp_weight=10.0, seed=0, steps=5000)
-LIVE = ("lr_d", "lr_g", "n_critic", "steps")          # knobs applied to a running trainer
 
 
-def check_knobs(k):
-    """Return None if the knob values `k` make a valid run, else a message saying why not."""
-    if k["dataset"] not in DATA_LABELS.values():
-        return f"dataset={k['dataset']!r} is not one of {tuple(DATA_LABELS.values())}"
-    if k["loss"] not in LOSS_LABELS.values():
-        return f"loss={k['loss']!r} is not one of {tuple(LOSS_LABELS.values())}"
-    if k["clip_value"] and k["loss"] != "wgan":
-        return (f"clip_value={k['clip_value']} (weight clipping) only applies to WGAN with "
-                f"clipping, not loss={k['loss']!r}: set clip_value to 0 or pick 'WGAN (clipping)'.")
-    if k["loss"] == "wgan" and not k["clip_value"] > 0:
-        return "loss='wgan' needs clip_value > 0 (the original paper uses 0.01)."
-    if k["gp_weight"] != DEFAULTS["gp_weight"] and k["loss"] != "wgan-gp":
-        return (f"λ = gp_weight={k['gp_weight']} only applies to loss='wgan-gp', "
-                f"not loss={k['loss']!r}: set λ back to 10 or pick WGAN-GP.")
-    if k["label_smoothing"] and k["loss"] not in SIGMOID_LOSSES:
-        return (f"label_smoothing moves the BCE label 1 → 1−s; loss={k['loss']!r} has no "
-                "labels: set it to 0 or pick minimax / non-saturating.")
-    for name in ("lr_d", "lr_g"):
-        if not k[name] > 0:
-            return f"{name}={k[name]} must be > 0"
-    if not all(0 <= b < 1 for b in k["betas"]):
-        return f"betas={tuple(k['betas'])} must lie in [0, 1)"
-    return None
+def _number(name, value, lo, hi, allowed):
+    """``value`` as a float in (lo, hi]; else ValueError naming it."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and lo < value <= hi
+    if not ok:
+        raise ValueError(f"{name}={value!r} is not valid; allowed: {allowed}")
+    return float(value)
 
 
 class TrainingLab:
@@ -86,22 +64,32 @@ class TrainingLab:
 
     def __init__(self, dataset="ring", loss="nonsaturating", compare=None, *,
                  checkpoint=None, budget=0.15, chunk_s=0.05, threads=1, **knobs):
+        knobs = {**knobs, "dataset": dataset, "loss": loss}
+        if isinstance(knobs.get("hidden"), (list, tuple)):      # (128, 128) → width, depth
+            h = knobs["hidden"]
+            knobs.update(hidden=h[0], depth=len(h))
         for what, given in (("knob", knobs), ("compare key", compare or {})):
-            if set(given) - set(DEFAULTS):
-                bad = sorted(set(given) - set(DEFAULTS))[0]
-                raise ValueError(f"{what} {bad!r} is not one of {tuple(DEFAULTS)}")
-        for name, value, ok in (("dataset", dataset, DATA_LABELS), ("loss", loss, LOSS_LABELS)):
-            if value not in ok.values():
-                raise ValueError(f"{name}={value!r} is not one of {tuple(ok.values())}")
+            for name, value in given.items():
+                if name not in DEFAULTS:
+                    raise ValueError(f"{what} {name!r} is not one of {tuple(DEFAULTS)}")
+                given[name] = check_value(name, value)
+        clip = LOSSES[loss].clip_value                       # a loss that clips comes with c
         k = self.knobs = {**DEFAULTS, "latent_dim": 32 if dataset == "digits" else 2,
-                          "clip_value": 0.01 if loss == "wgan" else 0.0, **knobs,
-                          "dataset": dataset, "loss": loss}
-        h = k["hidden"]                                   # (128, 128) → width 128, depth 2
-        k.update(betas=tuple(k["betas"]), clip_value=k["clip_value"] or 0.0,
-                 **({"hidden": int(h[0]), "depth": len(h)} if isinstance(h, (list, tuple)) else {}))
+                          "clip_value": clip or 0.0, **knobs}
+        for extra in ({}, compare or {}):
+            problem = check_knobs({**k, **extra})
+            if problem:
+                raise ValueError(problem)
         self.compare = dict(compare or {})
-        self.budget, self.chunk_s, self.threads = budget, chunk_s, threads
+        self.budget = _number("budget", budget, 0, 1, "a number with 0 < budget <= 1")
+        self.chunk_s = _number("chunk_s", chunk_s, 0, 60, "seconds, 0 < chunk_s <= 60")
+        if threads is not None and not (isinstance(threads, numbers.Integral)
+                                        and not isinstance(threads, bool) and threads >= 1):
+            raise ValueError(f"threads={threads!r} is not valid; allowed: None or an integer >= 1")
+        self.threads = None if threads is None else int(threads)
         self._lock, self._stop, self._thread = threading.RLock(), threading.Event(), None
+        self._ctl, self._resume = threading.Lock(), False    # Train/Pause hand-over
+        self._running = False                                # the thread is in its loop
         self.run = self.pinned = self.view = self._drawn_at = None
         self.draw_times, self.message = [], ""
         self._build_ui()
@@ -114,35 +102,8 @@ class TrainingLab:
     def _build_ui(self):
         k, st = self.knobs, {"description_width": "initial"}
         lay = W.Layout(width="210px")
-        F, I, S = W.FloatText, W.IntText, {"layout": W.Layout(width="330px")}
-        spec = {  # name: (widget class, description, extra keyword arguments)
-            "dataset": (W.Dropdown, "data", dict(options=list(DATA_LABELS.items()))),
-            "loss": (W.Dropdown, "loss", dict(options=list(LOSS_LABELS.items()))),
-            "optimizer": (W.Dropdown, "optimizer", dict(options=["adam", "rmsprop", "sgd"])),
-            "batch_size": (W.Dropdown, "batch_size", dict(options=[16, 32, 64, 128, 256, 512])),
-            "lr_d": (W.FloatLogSlider, "lr_d", dict(min=-5, max=-1, readout_format=".1e", **S)),
-            "lr_g": (W.FloatLogSlider, "lr_g", dict(min=-5, max=-1, readout_format=".1e", **S)),
-            "n_critic": (W.IntSlider, "n_critic (D steps per G step)", dict(min=1, max=10, **S)),
-            "latent_dim": (W.BoundedIntText, "latent_dim", dict(min=1, max=128)),
-            "prior": (W.Dropdown, "prior", dict(options=["gaussian", "uniform"])),
-            "hidden": (W.Dropdown, "hidden width", dict(options=[16, 32, 64, 128, 256])),
-            "depth": (W.BoundedIntText, "depth", dict(min=1, max=6)),
-            "beta1": (W.BoundedFloatText, "β1", dict(min=0, max=0.999, step=0.05)),
-            "beta2": (W.BoundedFloatText, "β2", dict(min=0, max=0.9999, step=0.001)),
-            "clip_value": (F, "clip_value (0 = off)", dict(step=0.01)),
-            "gp_weight": (F, "λ (gp_weight)", {}),
-            "label_smoothing": (W.FloatSlider, "label_smoothing", dict(max=0.5, step=0.05, **S)),
-            "instance_noise": (W.FloatSlider, "instance_noise", dict(max=1, step=0.05, **S)),
-            "seed": (I, "seed", {}), "steps": (I, "max G steps", {})}
-        values = {**k, "beta1": k["betas"][0], "beta2": k["betas"][1],
-                  "clip_value": k["clip_value"] or 0.0}
-        for name, (cls, _, extra) in spec.items():   # a chapter's value joins the options
-            opts = [o[1] if isinstance(o, tuple) else o for o in extra.get("options", [])]
-            if opts and values[name] not in opts:
-                extra["options"] = list(extra["options"]) + [values[name]]
-        self.w = {name: cls(value=values[name], description=desc,
-                            **({"style": st, "layout": lay} | extra))
-                  for name, (cls, desc, extra) in spec.items()}
+        values = {**k, "beta1": k["betas"][0], "beta2": k["betas"][1]}
+        self.w = make_widgets(values, st, lay, W.Layout(width="330px"))
         for name, widget in self.w.items():
             widget.observe(lambda ch, name=name: self._on_knob(name), names="value")
         b = lambda d, icon="": W.Button(description=d, icon=icon,   # noqa: E731
@@ -160,8 +121,7 @@ class TrainingLab:
         self.path = W.Text(value="lab_checkpoint.pt", description="checkpoint", style=st)
         self.msg, self.status = W.HTML(), W.HTML()
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
-        rows = [list(spec)[i:j] for i, j in ((0, 4), (4, 7), (7, 11), (11, 15), (15, 19))]
-        rows.append(["train", "pause", "step_d", "step_g", "step_round", "reset", "pin"])
+        rows = [*ROWS, ("train", "pause", "step_d", "step_g", "step_round", "reset", "pin")]
         self.widget = W.VBox([W.HBox([{**self.w, **self.buttons}[n] for n in r]) for r in rows]
                              + [W.HBox([self.path, self.buttons["save"], self.buttons["load"]]),
                                 self.msg, self.status, self.image])
@@ -186,19 +146,22 @@ class TrainingLab:
 
     # -- knobs ---------------------------------------------------------------------------------
     def set(self, **knobs):
-        """Set knob widgets programmatically (as a reader would), e.g. lab.set(lr_d=1e-4)."""
+        """Set knob widgets programmatically (as a reader would), e.g. lab.set(lr_d=1e-4).
+
+        A value outside a knob's allowed values or its widget's range raises ValueError
+        naming the knob (widgets would otherwise clamp it silently); nothing is set then."""
+        knobs = {name: check_value(name, value) for name, value in knobs.items()}
         for name, value in knobs.items():
             if name == "betas":
                 self.w["beta1"].value, self.w["beta2"].value = value
-            elif name in self.w:
-                self.w[name].value = value
             else:
-                raise ValueError(f"knob {name!r} is not one of {tuple(DEFAULTS)}")
+                self.w[name].value = value
 
     def _on_knob(self, name):
-        clip = self.w["clip_value"]               # WGAN (clipping) comes with c = 0.01
-        if name == "loss" and (self.w["loss"].value == "wgan") != (clip.value > 0):
-            clip.value = 0.01 if self.w["loss"].value == "wgan" else 0.0
+        clip = self.w["clip_value"]      # a loss that clips (LossSpec.clip_value) comes with c
+        c = LOSSES[self.w["loss"].value].clip_value
+        if name == "loss" and (c is not None) != (clip.value > 0):
+            clip.value = c or 0.0
         new = self._widget_knobs()
         self.knobs = new
         problem = check_knobs(new)
@@ -279,26 +242,51 @@ class TrainingLab:
         if which not in ("d", "g", "round"):
             raise ValueError(f"which={which!r} is not one of 'd', 'g', 'round'")
         self.pause()
+        self._resume_diverged()
         with self._lock, torch_threads(self.threads):
             {"d": self.run.d_step, "g": self.run.g_step, "round": self._round}[which]()
         self.redraw()
 
+    def _resume_diverged(self):
+        """After a divergence the trainer holds its last finite state: training resumes from
+        there (with the knobs as they are now) instead of refusing until Reset."""
+        run = self.run
+        if run is not None and run.diverged:
+            run.diverged = None
+            self._say(f"Resuming from the last finite state (G step {run.trainer.step}).")
+
     @property
     def training(self):
-        return self._thread is not None and self._thread.is_alive()
+        """True while the thread trains (False from Pause on, even if it is still drawing)."""
+        return self._running and not self._stop.is_set()
 
     def train(self):
-        """Start (or resume) training in a background thread; returns immediately."""
-        if self.training or self.run is None:
+        """Start (or resume) training in a background thread; returns immediately. A click
+        while a paused thread is still finishing its last redraw is kept: that thread goes
+        on training instead of exiting."""
+        if self.run is None:
             return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="TrainingLab")
-        self._thread.start()
+        with self._ctl:
+            if self._running:                 # the thread has not yet left its loop
+                if self._stop.is_set():
+                    self._resume = True
+                    self._stop.clear()
+                self.buttons["train"].disabled = True
+                return
+            self._resume_diverged()
+            self._stop.clear()
+            self._running = True
+            self._thread = threading.Thread(target=self._loop, daemon=True, name="TrainingLab")
+            self._thread.start()
         self.buttons["train"].disabled = True
 
-    def pause(self, timeout=0.5):
-        """Ask the thread to stop; it finishes the current round and keeps all state."""
-        self._stop.set()
+    def pause(self, timeout=0.4):
+        """Ask the thread to stop; it finishes the current round and keeps all state. Waits at
+        most ``timeout`` s (so a click answers within 0.5 s even when a redraw is slow: that
+        thread then stops after its redraw, and a Train click meanwhile is kept)."""
+        with self._ctl:
+            self._resume = False
+            self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
         self.buttons["train"].disabled = False
@@ -307,10 +295,17 @@ class TrainingLab:
     def _loop(self):
         if self.threads:
             torch.set_num_threads(self.threads)       # this thread only (OpenMP is per thread)
-        try:
-            self._train_loop()
-        except Exception as err:  # noqa: BLE001 — reported in the widget, not a traceback
-            self._say(f"Training stopped: {type(err).__name__}: {err}", "error")
+        while True:
+            try:
+                self._train_loop()
+            except Exception as err:  # noqa: BLE001 — reported in the widget, not a traceback
+                self._say(f"Training stopped: {type(err).__name__}: {err}", "error")
+            with self._ctl:                           # a Train click during the last redraw
+                if not self._resume or self.run.diverged:
+                    self._running = False
+                    break
+                self._resume = False
+                self._stop.clear()
         self.buttons["train"].disabled = False
         self._show_status("paused")
 
@@ -351,10 +346,10 @@ class TrainingLab:
     def _show_status(self, state=None):
         if self.run is None:
             return
-        r, dt = self.run, (self.draw_times or [0.0])[-1]
+        r = self.run
         state = state or ("training" if self.training and not self._stop.is_set() else "paused")
-        self.status.value = (f"<small>G steps {r.rounds} · D steps {r.d_updates} · {state} · "
-                             f"redraw {1000 * dt:.0f} ms</small>")
+        state = "diverged" if r.diverged else state
+        self.status.value = f"<small>G steps {r.rounds} · D steps {r.d_updates} · {state}</small>"
 
     # -- checkpoints ---------------------------------------------------------------------------
     def _save(self):
@@ -363,13 +358,13 @@ class TrainingLab:
         self._say(f"Saved step {self.run.rounds} to {self.path.value}.")
 
     def _load(self):
-        from ganlib.train import Trainer
         if not os.path.exists(self.path.value):
             return self._say(f"checkpoint {self.path.value!r} does not exist", "error")
         self.pause()
         with self._lock:
-            run = LabRun(self.knobs)
-            run.trainer = Trainer.load(self.path.value, run.G, run.D, run.data)
+            run = LabRun(self.knobs)              # the current knobs apply to the loaded run
+            overrides = dataclasses.asdict(run.config)
+            run.trainer = Trainer.load(self.path.value, run.G, run.D, run.data, **overrides)
             run.rounds = int(run.trainer.step)
             self.run = run
             self._new_view()
@@ -379,6 +374,9 @@ class TrainingLab:
     # -- display -------------------------------------------------------------------------------
     def static_html(self, steps=200, frames=20):
         """Prerecorded run (to_jshtml animation) + a note that the live lab needs a kernel."""
+        for name, value in (("steps", steps), ("frames", frames)):
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name}={value!r} is not valid; allowed: an integer >= 1")
         k, problem = self.knobs, check_knobs(self.knobs)
         if problem:
             return f"<p>Training lab: refused: {html.escape(problem)}</p>"
@@ -388,7 +386,8 @@ class TrainingLab:
                 + "). The live lab with knobs needs a running Python kernel: open this page "
                 "in Jupyter, Colab or Binder with the launch button (rocket icon) at the top, "
                 f'or <a href="https://mybinder.org/v2/gh/{REPO}/HEAD">launch on Binder</a>.</p>')
-        runs = lambda: ([LabRun({**k, **self.compare})] if self.compare else []) + [LabRun(k)]
+        def runs():
+            return ([LabRun({**k, **self.compare})] if self.compare else []) + [LabRun(k)]
         key = repr((sorted(k.items()), sorted(self.compare.items()), steps, frames))
         with torch_threads(self.threads):
             return record_html(runs, key, note, steps=steps, frames=frames)

@@ -80,3 +80,30 @@ def test_import_is_light():
             "'sklearn', 'ipywidgets') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- issue 13: device() and seed_everything live in ganlib.runtime ---------------------------
+def test_runtime_module_is_the_home_of_device_and_seed():
+    import ganlib.runtime as runtime
+    assert ganlib.device is runtime.device and ganlib.seed_everything is runtime.seed_everything
+    assert runtime.device(" CPU ") == runtime.device(torch.device("cpu")) == torch.device("cpu")
+
+
+@pytest.mark.parametrize("bad", [5, "", "gpu", 1.5, ["cpu"]])
+def test_device_names_the_parameter(bad):
+    with pytest.raises(ValueError, match="device="):
+        ganlib.device(bad)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", True, None, 2**64])
+def test_seed_everything_names_the_parameter(bad):
+    with pytest.raises(ValueError, match="seed="):
+        ganlib.seed_everything(bad)
+
+
+def test_seed_everything_accepts_numpy_integers():
+    import numpy as np
+    ganlib.seed_everything(np.int64(3))
+    a = torch.rand(2)
+    ganlib.seed_everything(3)
+    assert torch.equal(a, torch.rand(2))

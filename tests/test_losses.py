@@ -3,6 +3,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ganlib import losses
@@ -193,3 +194,63 @@ def test_registry_and_bad_inputs(real_logits):
         losses.discriminator_loss(real_logits[:, None], real_logits)
     with pytest.raises(ValueError, match="fake_logits"):
         losses.nonsaturating_generator_loss([0.0, 1.0])
+
+
+# -- issue 13 -----------------------------------------------------------------------------------
+def test_defect13_bce_at_infinite_logits_is_exact():
+    inf = float("inf")
+    r, f = torch.tensor([inf, 2.0]), torch.tensor([-inf, -2.0])
+    expected = (F.softplus(torch.tensor(-2.0)) + F.softplus(torch.tensor(-2.0))) / 2
+    torch.testing.assert_close(losses.discriminator_loss(r, f), expected)
+    assert losses.discriminator_loss(torch.tensor([inf]), torch.tensor([-inf])).item() == 0.0
+    assert losses.discriminator_loss(torch.tensor([-inf]), torch.tensor([0.0])).item() == inf
+    soft = losses.discriminator_loss(r, f, torch.tensor([1.0, 0.9]), torch.tensor([0.0, 0.0]))
+    assert torch.isfinite(soft)
+    smooth = losses.discriminator_loss(torch.tensor([3.0]), torch.tensor([-1.0]), 0.9, 0.0)
+    ref = F.binary_cross_entropy_with_logits(torch.tensor([3.0, -1.0]), torch.tensor([0.9, 0.0]),
+                                             reduction="none")
+    torch.testing.assert_close(smooth, ref.sum())
+
+
+def test_loss_specs_carry_the_properties():
+    spec = losses.get_loss("wgan")
+    assert (spec.sigmoid, spec.labels, spec.clip_value, spec.stackable) == (False, False, 0.01,
+                                                                             True)
+    assert losses.get_loss("dragan").penalty is not None and not losses.get_loss("dragan").stackable
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda: losses.discriminator_loss(torch.zeros(2), torch.zeros(2), "a"), "real_label="),
+    (lambda: losses.discriminator_loss(torch.zeros(2), torch.zeros(2), 1.0, 2.0), "fake_label="),
+    (lambda: losses.discriminator_loss(torch.zeros(2), torch.zeros(2), float("nan")),
+     "real_label="),
+    (lambda: losses.smooth_labels(1.0, "x"), "smoothing="),
+    (lambda: losses.smooth_labels(1.0, float("nan")), "smoothing="),
+    (lambda: losses.smooth_labels(None, 0.1), "real_label="),
+    (lambda: losses.noisy_labels(torch.ones(3), "x"), "flip_prob="),
+    (lambda: losses.noisy_labels(torch.ones(3), float("nan")), "flip_prob="),
+    (lambda: losses.noisy_labels([1.0], 0.1), "labels"),
+    (lambda: losses.clip_weights_(torch.nn.Linear(2, 1), float("nan")), "clip_value="),
+    (lambda: losses.clip_weights_(torch.nn.Linear(2, 1), "x"), "clip_value="),
+    (lambda: losses.dragan_penalty(torch.nn.Linear(2, 1), torch.zeros(4, 2), c=float("nan")),
+     "c="),
+    (lambda: losses.dragan_penalty(torch.nn.Linear(2, 1), torch.zeros(4, 2), std="x"), "std="),
+    (lambda: losses.dragan_penalty(torch.nn.Linear(2, 1), torch.zeros(4, 2), std=float("inf")),
+     "std="),
+    (lambda: losses.get_loss(["wgan"]), "loss="), (lambda: losses.get_loss(""), "loss="),
+    (lambda: losses.minimax_generator_loss([0.0]), "fake_logits"),
+    (lambda: losses.wasserstein_critic_loss(torch.zeros(2, 1), torch.zeros(2)), "real_scores"),
+    (lambda: losses.gradient_penalty(None, torch.zeros(3), torch.zeros(3)), "x_real"),
+    (lambda: losses.gradient_penalty(None, torch.zeros(3, 2), torch.zeros(4, 2)), "x_fake"),
+])
+def test_bad_arguments_name_the_parameter(call, word):
+    with pytest.raises(ValueError, match=word):
+        call()
+
+
+def test_numpy_numbers_work():
+    import numpy as np
+    assert losses.smooth_labels(np.float32(1.0), np.float64(0.1)) == pytest.approx(0.9)
+    D = torch.nn.Linear(2, 1)
+    losses.clip_weights_(D, np.float32(0.01))
+    assert all(p.abs().max() <= 0.01 + 1e-9 for p in D.parameters())

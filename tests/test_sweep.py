@@ -15,7 +15,6 @@ import torch
 
 from ganlib import data as gdata
 from ganlib.models import build_models
-from ganlib.stacked import StackedMLP, StackedOptimizer
 from ganlib.sweep import (SWEEP_KEYS, plot_phase_diagram, plot_samples_grid, plot_success_rate,
                           run_sweep)
 from ganlib.train import TrainConfig, Trainer
@@ -57,6 +56,13 @@ def assert_member_matches(result, k, trainer, rtol=1e-3):
      {"loss": ["minimax", "lsgan", "hinge"]}, [5]),
     ("tensor", dataclasses.replace(BASE, optimizer="sgd", lr_d=0.01, lr_g=0.01, steps=40),
      {"label_smoothing": [0.0, 0.2]}, [6]),                                  # tensor data set
+    ("ring", dataclasses.replace(BASE, steps=30), {"r1_weight": [0.0, 1.0]}, [7]),     # R1
+    ("ring", dataclasses.replace(BASE, loss="wgan-gp", steps=30),
+     {"gp_weight": [1.0, 10.0]}, [8]),                                         # λ of GP
+    ("ring", dataclasses.replace(BASE, loss="hinge", steps=30),
+     {"clip_value": [None, 0.05]}, [9]),                                       # clipping
+    ("ring", dataclasses.replace(BASE, steps=25, lr_decay=0.5),                 # partial interval
+     {"loss": ["wgan", "nonsaturating"]}, [10]),                               # wgan's own clip
 ])
 def test_sweep_matches_single_runs(dataset, base, grid, seeds):
     data = (torch.randn(300, 1, generator=torch.Generator().manual_seed(0)) if dataset == "tensor"
@@ -80,6 +86,11 @@ def test_nan_member_is_isolated_and_reported():
         torch.testing.assert_close(bad.trainer.D.flat[k], good.trainer.D.flat[k], rtol=1e-6, atol=0)
     assert torch.isfinite(bad.trainer.G.flat).all()  # diverged members keep a finite state
     assert not bad.success().iloc[2:].any()
+    # defect 13: a diverged member has no loss (NaN), not 0.0, in the table and the history
+    assert table["loss_d"][2:].isna().all() and table["loss_g"][2:].isna().all()
+    assert table["loss_d"][:2].notna().all()
+    late = bad.histories[(bad.histories.member >= 2) & (bad.histories.step > 10)]
+    assert late["loss_d"].isna().all() and late["loss_g"].isna().all()
 
 
 def test_nan_weight_member():
@@ -128,44 +139,55 @@ def test_table_and_success_rate():
     assert rates["success_rate"].tolist() == pytest.approx([2 / 3, 2 / 3])
     assert rates["n_success"].tolist() == [2, 2] and rates["n"].tolist() == [3, 3]
     assert result.success_rate(by=None, criterion="modes >= 3")["n_success"][0] == 5
-    assert result.success_rate("seed", lambda tab: tab["modes"] == 8)["n_success"].tolist() == [2, 1, 1]
+    by_seed = result.success_rate("seed", lambda tab: tab["modes"] == 8)
+    assert by_seed["n_success"].tolist() == [2, 1, 1]
+
+
+@pytest.mark.parametrize("base, grid, word", [
+    (BASE, {"batch_size": [32, 64]}, "grid key 'batch_size'"),
+    (BASE, {"seed": [1, 2]}, "grid key 'seed'"),
+    (BASE, {"simultaneous": [True]}, "grid key 'simultaneous'"),
+    (dataclasses.replace(BASE, loss="dragan", label_noise=0.1), None, "label_noise=0.1"),
+    (dataclasses.replace(BASE, instance_noise=0.1), None, "instance_noise=0.1"),
+    (dataclasses.replace(BASE, simultaneous=True), None, "simultaneous=True"),
+    (BASE, {"lr_d": [1e-3, -1.0]}, "lr_d=-1.0"),
+    (BASE, {"lr_d": []}, "grid"),
+    (BASE, {"lr_d": "0.1"}, "grid"),
+    (BASE, {"loss": ["hinge"], "label_smoothing": [0.1]}, "label_smoothing"),
+    (BASE, {"loss": ["dragan"]}, "loss="),
+])
+def test_no_field_is_silently_ignored(base, grid, word):
+    with pytest.raises(ValueError, match=word):
+        run_sweep("ring", base, grid, [0], model=MODEL, steps=2)
+
+
+@pytest.mark.parametrize("kw, word", [
+    (dict(seeds=[]), "seeds"), (dict(seeds=[-1]), "seeds"), (dict(seeds="01"), "seeds"),
+    (dict(seeds=[1.5]), "seeds"), (dict(base={"steps": 3}), "base="),
+    (dict(model=3), "model="), (dict(paired="yes"), "paired="), (dict(steps=0), "steps="),
+    (dict(steps=float("nan")), "steps="),
+])
+def test_bad_arguments_name_the_parameter(kw, word):
+    with pytest.raises(ValueError, match=word):
+        run_sweep("ring", **{"base": BASE, **kw})
+
+
+@pytest.mark.parametrize("dataset", [torch.zeros(0, 2), torch.tensor([[0.0, float("inf")]])])
+def test_bad_tensor_dataset_is_refused(dataset):
+    with pytest.raises(ValueError, match="dataset"):
+        run_sweep(dataset, BASE, None, [0], model=MODEL, steps=2)
+
+
+def test_numpy_seeds_work():
+    import numpy as np
+    result = run_sweep("ring", BASE, None, np.arange(2), model=MODEL, steps=2)
+    assert result.table["seed"].tolist() == [0, 1]
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="grid key 'batch_size'"):
-        run_sweep("ring", BASE, {"batch_size": [32, 64]}, [0])
     with pytest.raises(ValueError, match="seeds"):
         run_sweep("ring", BASE, None, [])
-    with pytest.raises(ValueError, match="loss="):
-        run_sweep("ring", BASE, {"loss": ["dragan"]}, [0])
     assert "seed" in SWEEP_KEYS
-
-
-def test_stacked_optimizer_matches_torch():
-    torch.manual_seed(0)
-    K, P, lrs = 3, 40, [1e-3, 2e-4, 5e-2]
-    for kind in ("adam", "rmsprop", "sgd"):
-        x0 = torch.randn(K, P)
-        flat = x0.clone()
-        opt = StackedOptimizer(flat, kind, lrs, betas=(0.5, 0.999), momentum=0.5)
-        singles = [x0[k].clone().requires_grad_() for k in range(K)]
-        make = {"adam": lambda p, lr: torch.optim.Adam([p], lr=lr, betas=(0.5, 0.999)),
-                "rmsprop": lambda p, lr: torch.optim.RMSprop([p], lr=lr),
-                "sgd": lambda p, lr: torch.optim.SGD([p], lr=lr, momentum=0.5)}[kind]
-        opts = [make(p, lr) for p, lr in zip(singles, lrs)]
-        for _ in range(25):
-            g = torch.randn(K, P)
-            opt.step(g)
-            for k in range(K):
-                singles[k].grad = g[k].clone()
-                opts[k].step()
-        torch.testing.assert_close(flat, torch.stack([s.detach() for s in singles]),
-                                   rtol=1e-6, atol=1e-7)
-
-
-def test_stacked_mlp_rejects_non_mlp():
-    with pytest.raises(NotImplementedError):
-        StackedMLP([torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.BatchNorm1d(4))])
 
 
 def test_plots_smoke():

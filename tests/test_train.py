@@ -2,6 +2,7 @@
 stopping, update schemes, n_critic and clipping. Small models, a few steps each."""
 import threading
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
@@ -68,7 +69,8 @@ def test_wgan_clipping_value_checked_and_defaulted():
         TrainConfig(loss="wgan", clip_value=0.0)
     with pytest.raises(ValueError, match="clip_value"):
         TrainConfig(loss="wgan", clip_value=-0.01)
-    assert TrainConfig(loss="wgan").clip_value == 0.01
+    assert TrainConfig(loss="wgan").clip_value is None             # never filled in
+    assert TrainConfig(loss="wgan").resolved_clip_value() == 0.01  # resolved where used
     with pytest.raises(ValueError, match="label_smoothing"):
         TrainConfig(loss="wgan-gp", label_smoothing=0.1)
 
@@ -192,3 +194,93 @@ def test_recipes():
     assert recommended_config("grid", seed=3).seed == 3
     with pytest.raises(ValueError, match="dataset"):
         recommended_config("nope")
+
+
+# -- issue 13: regression tests of the defects and the adversarial pass ----------------------
+def test_defect2_load_overrides_reach_the_optimizers(tmp_path):
+    for decay in (0.0, 0.5):
+        G, D = make_models()
+        t = Trainer(G, D, RING, cfg(lr_decay=decay, steps=40))
+        t.run(20)
+        t.save(tmp_path / "ck.pt")
+        t2 = Trainer.load(tmp_path / "ck.pt", *make_models(1), RING, lr_d=1e-5, betas=(0.0, 0.9))
+        scale = t2.config.lr_scale(20)
+        assert t2.config.lr_d == 1e-5
+        assert t2.opt_d.param_groups[0]["lr"] == pytest.approx(1e-5 * scale)
+        assert t2.opt_g.param_groups[0]["betas"] == (0.0, 0.9)
+
+
+def test_defect3_splitting_run_does_not_change_the_weights():
+    runs = []
+    for split in ((60,), (25, 35), (7, 13, 40)):
+        G, D = make_models()
+        t = Trainer(G, D, RING, cfg(steps=60, lr_decay=0.98))
+        for n in split:
+            t.run(n)
+        runs.append(params(G, D))
+    assert torch.equal(runs[0], runs[1]) and torch.equal(runs[0], runs[2])
+
+
+class _BadD(nn.Module):
+    def __init__(self, factor):
+        super().__init__()
+        self.lin, self.factor = nn.Linear(2, 1), factor
+
+    def forward(self, x):
+        out = self.lin(x).squeeze(-1)
+        return out.repeat(3) if self.factor == 3 else out.mean(0, keepdim=True)
+
+
+@pytest.mark.parametrize("factor", [3, 1])
+def test_defect7_d_output_length_is_checked(factor):
+    G, _ = make_models()
+    t = Trainer(G, _BadD(factor), RING, cfg())
+    with pytest.raises(ValueError, match=r"D returned shape .*one logit per sample"):
+        t.run(1)
+
+
+def test_defect13_devices_numpy_and_messages(tmp_path):
+    G, D = make_models()
+    for dev in (torch.device("cpu"), " CPU "):
+        assert Trainer(G, D, RING, cfg(device=dev)).device == torch.device("cpu")
+    t = Trainer(G, D, RING, cfg(lr_d=np.float32(1e-3), steps=np.int64(5)))
+    t.run()
+    t.save(tmp_path / "np.pt")                            # plain numbers: weights_only loads
+    assert Trainer.load(tmp_path / "np.pt", G, D, RING).config.steps == 5
+    with pytest.raises(ValueError, match="betas="):
+        cfg(betas=("a", 0.9))
+    with pytest.raises(ValueError, match="clip_value="):
+        cfg(clip_value="x")
+    with pytest.raises(ValueError, match="config=.dict. is not valid"):
+        Trainer(G, D, RING, {"steps": 3})
+    state = t.state_dict()
+    del state["rng"]
+    with pytest.raises(ValueError, match=r"state=.*missing \['rng'\]"):
+        t.load_state_dict(state)
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda t: t.run(-1), "steps="), (lambda t: t.run(1.5), "steps="),
+    (lambda t: t.run("3"), "steps="), (lambda t: t.run(2, callbacks=3), "callbacks="),
+    (lambda t: t.run(2, callbacks=[3]), "callbacks="), (lambda t: t.set_lr(lr_d=0), "lr_d="),
+    (lambda t: t.set_lr(lr_g=float("nan")), "lr_g="), (lambda t: t.set_n_critic(0), "n_critic="),
+    (lambda t: t.set_n_critic(2.5), "n_critic="), (lambda t: t.load_state_dict([]), "state="),
+])
+def test_public_methods_name_their_parameter(call, word):
+    G, D = make_models()
+    t = Trainer(G, D, RING, cfg())
+    with pytest.raises(ValueError, match=word):
+        call(t)
+
+
+@pytest.mark.parametrize("args, word", [
+    (("G",), "G="), (("D",), "D="), (("data", 3), "data="), (("data", "nope"), "nope"),
+    (("data", torch.zeros(5, 3)), "dimension 3"), (("data", torch.zeros(0, 2)), "data="),
+    (("data", torch.tensor([[0.0, float("nan")]])), "data="),
+])
+def test_constructor_arguments_name_their_parameter(args, word):
+    G, D = make_models()
+    kw = {"G": G, "D": D, "data": RING}
+    kw[args[0]] = args[1] if len(args) > 1 else "not a module"
+    with pytest.raises(ValueError, match=word):
+        Trainer(kw["G"], kw["D"], kw["data"], cfg())

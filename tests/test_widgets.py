@@ -178,3 +178,90 @@ def test_static_html_is_deterministic_animation():
     html2 = TrainingLab("ring", **SMALL).static_html(steps=8, frames=2)
     assert html1 == html2
     assert "Jupyter, Colab or Binder" in html1 and "image/jpeg" in html1 and "mybinder.org" in html1
+
+
+# -- issue 13 -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("knobs, word", [
+    (dict(lr_d=0), "lr_d="), (dict(lr_d=1e-7), "lr_d="), (dict(n_critic=0), "n_critic="),
+    (dict(n_critic=11), "n_critic="), (dict(betas=(1.0, 0.9)), "betas="),
+    (dict(steps=-5), "steps="), (dict(seed=-1), "seed="), (dict(lr_g=float("nan")), "lr_g="),
+    (dict(label_smoothing=0.9), "label_smoothing="), (dict(batch_size="64"), "batch_size="),
+    (dict(loss="nope"), "loss="), (dict(depth=0), "depth="), (dict(lr=1e-3), "knob 'lr'"),
+])
+def test_defect9_set_refuses_instead_of_clamping(lab, knobs, word):
+    before = {n: w.value for n, w in lab.w.items()}
+    with pytest.raises(ValueError, match=word):
+        lab.set(**knobs)
+    assert {n: w.value for n, w in lab.w.items()} == before        # nothing was applied
+
+
+@pytest.mark.parametrize("knobs, word", [
+    (dict(lr_d=-1), "lr_d="), (dict(n_critic=0), "n_critic="), (dict(steps=-5), "steps="),
+    (dict(loss="hinge", label_smoothing=0.1), "label_smoothing"),
+    (dict(compare={"lr_g": 0}), "lr_g="), (dict(compare={"loss": "hinge",
+                                                          "label_smoothing": 0.2}), "label_"),
+])
+def test_defect9_constructor_refuses_bad_knobs(knobs, word):
+    with pytest.raises(ValueError, match=word):
+        TrainingLab("ring", **{**SMALL, **knobs})
+
+
+def test_numpy_knobs_are_accepted():
+    import numpy as np
+    lab = TrainingLab("ring", lr_d=np.float32(1e-3), n_critic=np.int64(2), **SMALL)
+    assert lab.run.trainer.config.n_critic == 2
+
+
+def test_defect10_train_click_during_a_slow_redraw_is_kept(lab, monkeypatch):
+    slow = lab.redraw
+
+    def redraw():
+        time.sleep(0.8)
+        return slow()
+
+    monkeypatch.setattr(lab, "redraw", redraw)
+    lab.train()
+    wait_for(lambda: lab.run.rounds > 2)
+    lab.pause()                                    # returns after 0.5 s, thread still drawing
+    lab.train()                                    # this click must not be dropped
+    rounds = lab.run.rounds
+    wait_for(lambda: lab.run.rounds > rounds + 3, timeout=20)
+    assert lab.training
+    lab.pause(timeout=5)
+
+
+def test_defect11_divergence_keeps_good_steps_and_training_resumes(lab):
+    for _ in range(3):
+        lab.step("g")
+    with torch.no_grad():
+        next(lab.run.D.parameters()).view(-1)[0] = float("nan")
+    lab.step("d")
+    assert lab.run.diverged and "diverged" in lab.status.value
+    assert lab.run.rounds == lab.run.trainer.step == 3               # nothing good is lost
+    assert torch.isfinite(torch.cat([p.flatten() for p in lab.run.D.parameters()])).all()
+    lab.step("round")                                                # no Reset needed
+    assert not lab.run.diverged and lab.run.trainer.step == 4 == lab.run.rounds
+
+
+def test_status_line_has_no_redraw_time(lab):
+    lab.step("round")
+    assert "G steps 1" in lab.status.value and "redraw" not in lab.status.value
+
+
+def test_defect2_lab_load_applies_the_current_knobs(lab, tmp_path):
+    lab.step("round")
+    lab.path.value = str(tmp_path / "lab.pt")
+    lab.buttons["save"].click()
+    lab.set(lr_d=1e-4)
+    lab.buttons["load"].click()
+    assert "Loaded" in lab.message, lab.message
+    assert lab.run.trainer.opt_d.param_groups[0]["lr"] == pytest.approx(1e-4)
+
+
+def test_widgets_come_from_the_knob_declaration(lab):
+    from ganlib.config import KNOBS
+    w = lab.w["n_critic"]
+    k = KNOBS["n_critic"].widget
+    assert (w.min, w.max, w.step) == (k["min"], k["max"], k["step"])
+    assert lab.w["lr_d"].description == KNOBS["lr_d"].label
+    assert ("WGAN (clipping)", "wgan") in lab.w["loss"].options
