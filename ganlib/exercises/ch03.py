@@ -168,7 +168,8 @@ def check_density_ratio(fn) -> bool:
         mistakes = [
             ("the ratio is inverted: (1 - D)/D = p_g/p_data; use D/(1 - D) = p_data/p_g",
              b * (1 - d) / d),
-            ("you returned the ratio D/(1 - D) = p_data/p_g; multiply by p_g(x) to get p_data(x)", d / (1 - d)),
+            ("you returned the ratio D/(1 - D) = p_data/p_g; multiply by p_g(x) to get p_data(x)",
+             d / (1 - d)),
             ("p_g * D is not p_data: D = p_data/(p_data + p_g), so divide by (1 - D) as well", b * d),
             ("you divided p_g by D; solve D = p_data/(p_data + p_g) for p_data instead", b / d),
             ("you returned D itself; D is a probability, not the density p_data", d),
