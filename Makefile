@@ -123,7 +123,8 @@ lint: setup
 
 unit: setup
 	@echo ">>> unit tests of ganlib and the book's metadata"
-	MPLBACKEND=Agg $(PY) -m pytest tests --ignore=tests/test_html.py
+	MPLBACKEND=Agg $(PY) -m pytest tests --ignore=tests/test_html.py \
+	  --ignore=tests/test_html_interactive.py
 
 nbval: setup
 	@test -n "$(NOTEBOOKS)" || { echo "no notebooks in book/"; exit 1; }
@@ -132,7 +133,8 @@ nbval: setup
 
 test-html: setup
 	@echo ">>> browser checks of $(HTML) (headless chromium)"
-	GANBOOK_REQUIRE_HTML=1 $(PY) -m pytest tests/test_html.py tests/test_jupyter_notebooks.py
+	GANBOOK_REQUIRE_HTML=1 $(PY) -m pytest tests/test_html.py tests/test_html_interactive.py \
+	  tests/test_jupyter_notebooks.py
 
 ## ---- publishing (CI does this from main: .github/workflows/book.yml) ---------------------
 # The HTML to the gh-pages branch, and the committed tree with Jupyter-ready chapters to the
