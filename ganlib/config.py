@@ -1,7 +1,7 @@
 """The training configuration: every knob declared once, and the recipes (chapters 2, 4, 5, 7).
 
 :class:`TrainConfig` holds every knob of :class:`ganlib.train.Trainer`. Each field is declared
-with :func:`knob`, whose :class:`Knob` metadata states its type and allowed values, whether a
+with ``knob(...)``, whose :class:`Knob` metadata states its type and allowed values, whether a
 sweep can vary it (and whether the stacked engine supports it at all), whether the lab may change
 it on a running trainer, which loss property it needs, and how a widget shows it. Everything
 else derives from that one declaration: ``TrainConfig.__post_init__`` validation, the sweep's

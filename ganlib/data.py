@@ -200,7 +200,7 @@ class GaussianMixture2D(Distribution):
 
     @classmethod
     def grid(cls, n_per_side: int = 5, spacing: float = 2.0, std: float = 0.05):
-        """``n_per_side``² modes on a centred square grid (default centres {-4,-2,0,2,4}²)."""
+        """``n_per_side ** 2`` modes on a centred square grid (default centres {-4,-2,0,2,4}²)."""
         spacing = _positive("spacing", spacing)
         axis = torch.arange(_posint("n_per_side", n_per_side), dtype=torch.float64) * spacing
         axis = axis - axis.mean()  # centred: {-4, -2, 0, 2, 4} for the defaults

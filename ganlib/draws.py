@@ -32,7 +32,7 @@ def prior(n: int, latent_dim: int, kind: str, generator, device) -> torch.Tensor
 
 
 def real_batch(data, n: int, generator, device) -> torch.Tensor:
-    """n samples of the data: (n, *data_shape). ``data``: a tensor (N, ...) (rows drawn with
+    """n samples of the data: ``(n, *data_shape)``. ``data``: a tensor (N, ...) (rows drawn with
     replacement) or a Distribution with ``sample(n, generator, device)``."""
     if torch.is_tensor(data):
         return data[torch.randint(data.shape[0], (n,), generator=generator, device=device)]
@@ -59,7 +59,7 @@ class Stream:
         return self.prior(n, torch.Generator(device=self.device).manual_seed(self.seed))
 
     def d_step(self):
-        """The first draws of a D step: x_real (B, *data_shape), then z (B, latent_dim)."""
+        """The first draws of a D step: x_real ``(B, *data_shape)``, then z (B, latent_dim)."""
         x_real = real_batch(self.data, self.B, self.gen, self.device)
         return x_real, self.prior(self.B)
 

@@ -6,7 +6,7 @@ both players, both optimizers' state and the random stream in place (no new allo
 the first call) and records the step and history length the trainer passes in. A NaN/inf loss
 calls :meth:`Snapshot.restore`, which puts the copy back and returns what the trainer must
 reset itself (step, history length), so a diverged run can be resumed with other settings.
-Non-finite weights are never stored: the first :meth:`take` refuses them too.
+Non-finite weights are never stored: the first :meth:`Snapshot.take` refuses them too.
 """
 from __future__ import annotations
 

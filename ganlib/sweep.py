@@ -6,7 +6,8 @@ over grids of settings (phase diagrams lr_d × lr_g). :func:`run_sweep` trains e
 (a setting of ``grid`` × a seed) at once with stacked MLP weights (:mod:`ganlib.stacked`);
 member k follows the run ``Trainer(G_k, D_k, data, config_k).run()`` to float rounding. A
 member whose loss turns NaN/inf is restored to its last finite state, frozen and reported as
-diverged. Plots: :func:`plot_success_rate`, :func:`plot_phase_diagram`, :func:`plot_samples_grid`.
+diverged. Plots: :func:`~ganlib.sweep_result.plot_success_rate`,
+:func:`~ganlib.sweep_result.plot_phase_diagram`, :func:`~ganlib.sweep_result.plot_samples_grid`.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ __all__ = ["SweepResult", "plot_success_rate", "plot_phase_diagram", "plot_sampl
 
 
 class SweepResult:
-    """Outcome of :func:`run_sweep`.
+    """Outcome of :func:`~ganlib.sweep.run_sweep`.
 
     ``table``: DataFrame, one row per member: ``member``, grid settings, ``seed``, metrics
     (``modes``, ``high_quality`` for 2D mixtures; ``w1`` for 1D), last logged ``loss_d``,
