@@ -70,13 +70,9 @@ class LabRun:
     architecture start from the same weights and (same seed) draw the same batches.
     """
 
-    CONFIG_FIELDS = ("loss", "batch_size", "n_critic", "lr_d", "lr_g", "optimizer", "betas",
-                     "clip_value", "gp_weight", "label_smoothing", "instance_noise", "prior",
-                     "seed")
-
     def __init__(self, knobs, data=None):
         import ganlib
-        from ganlib import data as gdata, models, train
+        from ganlib import data as gdata, lab_knobs, models, train
         self.knobs = dict(knobs)
         self.kind = kind_of(knobs["dataset"])
         self.data = data if data is not None else gdata.get_dataset(knobs["dataset"])
@@ -91,9 +87,10 @@ class LabRun:
             dim = int(getattr(self.data, "dim", 2))
             self.G = models.MLPGenerator(latent_dim=latent, out_dim=dim, hidden=hidden)
             self.D = models.MLPDiscriminator(in_dim=dim, hidden=hidden)
-        cfg = {k: knobs[k] for k in self.CONFIG_FIELDS if k in knobs}
-        cfg["clip_value"] = cfg.get("clip_value") or None
-        cfg["betas"] = tuple(cfg.get("betas", (0.5, 0.999)))
+        # The lab's TrainConfig knobs, as declared once in ganlib.lab_knobs; the lab's `steps`
+        # is where the lab pauses, not the trainer's schedule (which never ends here).
+        cfg = lab_knobs.to_config(knobs)
+        cfg.pop("steps", None)
         self.config = train.TrainConfig(progress=False, log_every=1, steps=10**9, **cfg)
         self.trainer = train.Trainer(self.G, self.D, self.data, self.config)
         self.device = next(self.G.parameters()).device
