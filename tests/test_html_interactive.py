@@ -14,22 +14,16 @@ another build. ``-s`` prints the measured page weights.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import itertools
 import json
-import os
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from _browser import HTML, chromium, serve
+
 ROOT = Path(__file__).resolve().parents[1]
-HTML = Path(os.environ.get("GANBOOK_HTML", ROOT / "_build" / "html"))
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 LOCAL = {"127.0.0.1", "localhost"}
 MAX_PAGE_BYTES = 5_000_000
 WIDGET_SCRIPTS = ("require.js", "embed-amd.js")
@@ -42,30 +36,16 @@ CHAPTERS = [p for p in PAGES if p.startswith("book/") and Path(p).stem[:2].isdig
 pytestmark = pytest.mark.skipif(not PAGES, reason=f"{HTML} does not exist; build the book")
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(HTML)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(HTML) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"chromium not found at {CHROMIUM}")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
