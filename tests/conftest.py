@@ -1,4 +1,4 @@
-"""Shared fixtures for the unit tests of ganlib (fast, CPU, no downloads)."""
+"""Shared fixtures: the unit tests of ganlib (fast, CPU, no downloads) and the browser tests.
 import pytest
 import torch
 
@@ -29,3 +29,20 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+# ---- browser tests (tests/test_html.py, tests/test_html_interactive.py) -------------------
+@pytest.fixture(scope="module")
+def server():
+    """The built book (tests/_browser.HTML) served on 127.0.0.1; yields the base URL."""
+    from _browser import HTML, serve
+    with serve(HTML) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Debian Chromium driven by Playwright."""
+    from _browser import chromium
+    with chromium() as b:
+        yield b

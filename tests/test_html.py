@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from _browser import HTML, chromium, serve
+from _browser import HTML
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
@@ -37,18 +37,6 @@ else:
 
 pytestmark = pytest.mark.skipif(
     not PAGES, reason=f"{HTML} does not exist; build the book first (`make book`)")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with serve(HTML) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from _browser import HTML, chromium, serve
+from _browser import HTML
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL = {"127.0.0.1", "localhost"}
@@ -34,18 +34,6 @@ PAGES = sorted(p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html")
 CHAPTERS = [p for p in PAGES if p.startswith("book/") and Path(p).stem[:2].isdigit()]
 
 pytestmark = pytest.mark.skipif(not PAGES, reason=f"{HTML} does not exist; build the book")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with serve(HTML) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture
