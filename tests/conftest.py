@@ -1,4 +1,4 @@
-"""Shared fixtures: the unit tests of ganlib (fast, CPU, no downloads) and the browser tests.
+"""Shared fixtures: the unit tests of ganlib (fast, CPU, no downloads) and the browser tests."""
 import pytest
 import torch
 
