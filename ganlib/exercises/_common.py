@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import torch
 
-__all__ = ["checker", "scalar", "NOT_ATTEMPTED"]
+__all__ = ["checker", "scalar", "NOT_ATTEMPTED", "kl_discrete", "jsd_discrete"]
 
 #: What a checker prints when the learner's function is still the stub.
 NOT_ATTEMPTED = "Not attempted yet: write `{name}` above, then run this cell again."
@@ -58,3 +59,17 @@ def scalar(out) -> float:
             "reduce over the batch with .mean() to get one number")
         out = out.detach().item()
     return float(out)
+
+
+def kl_discrete(p, q) -> float:
+    """KL(p ‖ q) = Σ p log(p / q) in nats over the support of p (inf where q = 0 < p)."""
+    p, q = np.asarray(p, float), np.asarray(q, float)
+    mask = p > 0
+    with np.errstate(divide="ignore"):
+        return float(np.sum(p[mask] * np.log(p[mask] / q[mask])))
+
+
+def jsd_discrete(p, q) -> float:
+    """JSD(p, q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = ½ (p + q), in nats (Chapter 1)."""
+    m = 0.5 * (np.asarray(p, float) + np.asarray(q, float))
+    return 0.5 * kl_discrete(p, m) + 0.5 * kl_discrete(q, m)

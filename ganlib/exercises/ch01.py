@@ -16,7 +16,7 @@ import math
 import numpy as np
 import torch
 
-from ._common import checker
+from ._common import checker, jsd_discrete, kl_discrete
 
 __all__ = ["check_jsd", "check_kl", "check_mle_gaussian"]
 
@@ -145,17 +145,6 @@ def check_mle_gaussian(fn) -> bool:
 
 
 # ---------------------------------------------------------------------------- JSD (discrete)
-def _kl_discrete(p, q):
-    p, q = np.asarray(p, float), np.asarray(q, float)
-    mask = p > 0
-    return float(np.sum(p[mask] * np.log(p[mask] / q[mask])))
-
-
-def _jsd(p, q):
-    m = 0.5 * (np.asarray(p, float) + np.asarray(q, float))
-    return 0.5 * _kl_discrete(p, m) + 0.5 * _kl_discrete(q, m)
-
-
 def _jsd_cases():
     rng = np.random.default_rng(3)
     a, b = rng.dirichlet(np.ones(6)), rng.dirichlet(np.ones(6))
@@ -170,17 +159,17 @@ def _jsd_cases():
 
 _JSD_MISTAKES = [
     ("you returned KL(p||m) + KL(q||m) without the factor 1/2 (this is 2*JSD; JSD <= log 2)",
-     lambda p, q: 2 * _jsd(p, q)),
+     lambda p, q: 2 * jsd_discrete(p, q)),
     (("you used log base 2 (bits): then disjoint distributions give 1, but the book uses nats, "
      "where the maximum is log 2 = 0.693"),
-     lambda p, q: _jsd(p, q) / _LOG2),
+     lambda p, q: jsd_discrete(p, q) / _LOG2),
     ("only KL(p||m)/2 is there (not symmetric): add the second term KL(q||m)/2",
-     lambda p, q: 0.5 * _kl_discrete(p, 0.5 * (p + q))),
+     lambda p, q: 0.5 * kl_discrete(p, 0.5 * (p + q))),
     ("only KL(p||m) is there (not symmetric): JSD = KL(p||m)/2 + KL(q||m)/2",
-     lambda p, q: _kl_discrete(p, 0.5 * (p + q))),
+     lambda p, q: kl_discrete(p, 0.5 * (p + q))),
     (("you compared p and q directly (KL(p||q)/2 + KL(q||p)/2); JSD compares each with the "
      "mixture m = (p + q)/2"),
-     lambda p, q: 0.5 * _kl_discrete(p, q) + 0.5 * _kl_discrete(q, p)),
+     lambda p, q: 0.5 * kl_discrete(p, q) + 0.5 * kl_discrete(q, p)),
 ]
 
 
@@ -200,7 +189,7 @@ def check_jsd(fn) -> bool:
         except Exception as err:
             raise AssertionError(f"fn(p, q) raised {type(err).__name__}: {err} for p={p}, q={q}") from err
         got.append(_to_float(val, "fn(p, q)"))
-    want = [_jsd(p, q) for p, q in cases]
+    want = [jsd_discrete(p, q) for p, q in cases]
     if all(_close(g, w, 1e-6) for g, w in zip(got, want)):
         print("Correct: JSD is symmetric, 0 for identical and log 2 for disjoint distributions.")
         return True

@@ -18,7 +18,7 @@ import math
 import numpy as np
 import torch
 
-from ._common import checker, scalar
+from ._common import checker, jsd_discrete, kl_discrete, scalar
 
 __all__ = [
     "VALUE_AT_OPTIMUM_UNIFORMS",
@@ -182,18 +182,6 @@ def check_density_ratio(fn) -> bool:
 
 
 # ----------------------------------------------------------------------------- NS objective
-def _kl(p, q):
-    p, q = np.asarray(p, float), np.asarray(q, float)
-    mask = p > 0
-    with np.errstate(divide="ignore"):
-        return float(np.sum(p[mask] * np.log(p[mask] / q[mask])))
-
-
-def _jsd(p, q):
-    m = 0.5 * (np.asarray(p, float) + np.asarray(q, float))
-    return 0.5 * _kl(p, m) + 0.5 * _kl(q, m)
-
-
 def _ns_cases():
     rng = np.random.default_rng(7)
     p = np.array([0.4, 0.6])                  # two modes of weight 0.4 and 0.6
@@ -224,7 +212,7 @@ def check_ns_objective(fn) -> bool:
             raise AssertionError(f"fn(p_data, p_g) raised {type(err).__name__}: {err} "
                                  f"for p_data={p}, p_g={q}") from err
         got.append(scalar(out))
-    want = [_kl(q, p) - 2 * _jsd(p, q) for p, q in cases]
+    want = [kl_discrete(q, p) - 2 * jsd_discrete(p, q) for p, q in cases]
     if all(abs(g - w) <= 1e-6 for g, w in zip(got, want)):
         print("Correct: reverse KL minus twice the JSD; putting p_g on one mode of weight 0.6 "
               f"costs {want[0]:.4f} nats.")
@@ -234,12 +222,14 @@ def check_ns_objective(fn) -> bool:
                              "(0 log 0 = 0); use torch.xlogy")
     mistakes = [
         (("the KL is the wrong way round: the non-saturating loss gives the REVERSE KL "
-         "KL(p_g || p_data), an expectation under p_g"), lambda p, q: _kl(p, q) - 2 * _jsd(p, q)),
+         "KL(p_g || p_data), an expectation under p_g"),
+         lambda p, q: kl_discrete(p, q) - 2 * jsd_discrete(p, q)),
         ("the JSD term has the wrong sign: it is KL(p_g || p_data) MINUS 2 JSD",
-         lambda p, q: _kl(q, p) + 2 * _jsd(p, q)),
-        ("the JSD needs the factor 2 (C(G) = -log 4 + 2 JSD)", lambda p, q: _kl(q, p) - _jsd(p, q)),
+         lambda p, q: kl_discrete(q, p) + 2 * jsd_discrete(p, q)),
+        ("the JSD needs the factor 2 (C(G) = -log 4 + 2 JSD)",
+         lambda p, q: kl_discrete(q, p) - jsd_discrete(p, q)),
         (("the JSD term is missing: KL(p_g || p_data) alone is the reverse KL, not the whole "
-         "objective"), lambda p, q: _kl(q, p)),
+         "objective"), lambda p, q: kl_discrete(q, p)),
     ]
     for hint, wrong in mistakes:
         vals = [wrong(p, q) for p, q in cases]   # skip cases where the mistake is infinite
