@@ -221,10 +221,12 @@
       drawCurves(dx, data, run, s, ["d_real", "d_fake"], data.d_label[run.settings.loss] + ": real, fake");
       ["modes", "hq", "w1"].forEach(function (k) {
         var el = root.querySelector('[data-readout="' + k + '"]');
-        if (el) {
-          var v = rec[k];
-          el.setAttribute("data-value", v === null || v === undefined ? "" : v);
-          el.textContent = fmt(k, v) + (k === "modes" && v !== null ? "/" + run.n_modes : "");
+        var box = root.querySelector('[data-readout-box="' + k + '"]');
+        if (el) {                            // a readout this run lacks (1D: no modes) is hidden
+          var v = rec[k], none = v === null || v === undefined;
+          el.setAttribute("data-value", none ? "" : v);
+          el.textContent = fmt(k, v) + (k === "modes" && !none ? "/" + run.n_modes : "");
+          if (box) { box.style.display = (k in rec) ? "" : "none"; }
         }
       });
     }

@@ -1,13 +1,15 @@
 """The static book's training explorer: a grid of real, recorded training runs (issue 10).
 
 A page with no kernel cannot train, so it shows runs trained at build time: every setting of
-dataset × loss × learning rate × n_critic, all trained at once by one vectorized
-:class:`ganlib.sweep.StackedTrainer` (member k follows ``Trainer(G_k, D_k, data, config_k)``
-to float rounding). Every ``every`` generator steps each run is recorded: generated samples
-G(fixed z), D on a coarse grid (a heat map) or a line (1D), G's gradient arrows
-−∇ₓ L_G(D(x)) at the first samples, and the readouts modes covered and % within 3σ
-(:func:`ganlib.metrics.mode_coverage`, PacGAN's protocol) for the Gaussian mixtures, or W1 to
-the data (:func:`ganlib.theory.wasserstein1_1d`, as :class:`ganlib.sweep.SweepResult`) in 1D.
+dataset × loss × learning rate × n_critic, trained at once by one vectorized
+:class:`ganlib.sweep.StackedTrainer` per data dimension (datasets of one shape, e.g. the ring
+and the grid, share a stack, each member drawing from its own data; member k follows
+``Trainer(G_k, D_k, data_k, config_k)`` to float rounding). Every ``every`` generator steps
+each run is recorded: generated samples G(fixed z), D on a coarse grid (a heat map) or a
+line (1D), G's gradient arrows −∇ₓ L_G(D(x)) at the first samples, and the readouts modes
+covered and % within 3σ (:func:`ganlib.metrics.mode_coverage`, PacGAN's protocol) for the
+Gaussian mixtures, or W1 to the data (:func:`ganlib.theory.wasserstein1_1d`, as
+:class:`ganlib.sweep.SweepResult`) in 1D.
 
 ``training_explorer(...)`` returns a :class:`TrainingExplorer`: its numbers (``.table``,
 ``.readouts(...)``) for a chapter to assert on, and a ``text/html`` view played offline by
@@ -43,7 +45,8 @@ def _b64(a):
 
 def _q8(x, lo, hi):
     """Quantize x to uint8 on [lo, hi]."""
-    return np.clip(np.round((np.asarray(x, dtype=np.float64) - lo) / (hi - lo) * 255), 0, 255)
+    x = np.nan_to_num(np.asarray(x, dtype=np.float64), nan=lo)     # NaN (empty histogram): lo
+    return np.clip(np.round((x - lo) / (hi - lo) * 255), 0, 255)
 
 
 def _round(v, digits=4):
@@ -96,40 +99,44 @@ class _Recorder:
             return {"w1": _round(w1)}
         return {}
 
-    def record(self, tr, step):
-        """One recorded step of every member: list of dicts."""
-        x = tr.samples()                                             # (K, n, d)
-        K = x.shape[0]
-        with torch.no_grad():
-            d = tr.D(self.grid[None].expand(K, -1, -1).contiguous())  # (K, m)
-        xa = x[:, :self.n_arrows].detach().clone().requires_grad_(True)
-        (grad,) = torch.autograd.grad(tr.losses.g_loss(tr.D(xa)).sum(), xa)
-        uv = torch.nan_to_num(-grad.detach(), 0.0, 0.0, 0.0)       # (K, a, d)
-        # lengths scaled per run (its longest arrow = 1): directions are comparable across
-        # runs, magnitudes are not (a critic's scale is arbitrary)
-        uv = (uv / (uv.norm(dim=2).amax(dim=1)[:, None, None] + 1e-12)).clamp(-1, 1)
-        out = []
-        for k, cfg in enumerate(tr.configs):
-            rec = {"step": step, **self.readouts(x[k])}
-            dk = d[k]
-            if cfg.loss in _SIGMOID:
-                dk, lo, hi = torch.sigmoid(dk), 0.0, 1.0
-            else:                                                    # raw critic score
-                finite = dk[torch.isfinite(dk)]
-                lo, hi = ((float(torch.quantile(finite, 0.02)), float(torch.quantile(finite, 0.98)))
-                          if finite.numel() else (0.0, 1.0))
-                hi = hi if hi > lo else lo + 1e-6
-            rec["d_range"] = [_round(lo, 3), _round(hi, 3)]
-            rec["heat"] = _b64(_q8(torch.nan_to_num(dk).numpy(), lo, hi))
-            xk = torch.nan_to_num(x[k]).numpy()
-            if self.dim == 2:
-                rec["fake"] = _b64(_q8(xk[:self.n_show], -self.lim, self.lim))
-                rec["arrows"] = _b64(_q8(uv[k].numpy(), -1.0, 1.0))
-            else:
-                dens, _ = np.histogram(xk[:, 0], bins=40, range=(self.lo, self.hi), density=True)
-                rec["hist"] = _b64(_q8(dens, 0.0, 1.3 * self.pmax))
-            out.append(rec)
-        return out
+    def member_record(self, step, loss, x, d, uv):
+        """The JSON-ready record of one member at ``step``: its samples x (n, d), D on this
+        recorder's grid d (m,), G's normalised gradient arrows uv (a, d)."""
+        rec = {"step": step, **self.readouts(x)}
+        if loss in _SIGMOID:
+            d, lo, hi = torch.sigmoid(d), 0.0, 1.0
+        else:                                                        # raw critic score
+            finite = d[torch.isfinite(d)]
+            lo, hi = ((float(torch.quantile(finite, 0.02)), float(torch.quantile(finite, 0.98)))
+                      if finite.numel() else (0.0, 1.0))
+            hi = hi if hi > lo else lo + 1e-6
+        rec["d_range"] = [_round(lo, 3), _round(hi, 3)]
+        rec["heat"] = _b64(_q8(torch.nan_to_num(d).numpy(), lo, hi))
+        xk = torch.nan_to_num(x).numpy()
+        if self.dim == 2:
+            rec["fake"] = _b64(_q8(xk[:self.n_show], -self.lim, self.lim))
+            rec["arrows"] = _b64(_q8(uv.numpy(), -1.0, 1.0))
+        else:
+            counts, _ = np.histogram(xk[:, 0], bins=40, range=(self.lo, self.hi))
+            dens = counts / (max(len(xk), 1) * (self.hi - self.lo) / 40)   # all samples: 1
+            rec["hist"] = _b64(_q8(dens, 0.0, 1.3 * self.pmax))
+        return rec
+
+
+def _record(tr, step, recs, n_arrows):
+    """One recorded step of every member of the StackedTrainer ``tr``: member k is recorded
+    by ``recs[k]`` (the recorder of its dataset). Returns a list of K dicts."""
+    x = tr.samples()                                                 # (K, n, d)
+    with torch.no_grad():
+        d = tr.D(torch.stack([r.grid for r in recs]))               # (K, m): D on each grid
+    xa = x[:, :n_arrows].detach().clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(tr.losses.g_loss(tr.D(xa)).sum(), xa)
+    uv = torch.nan_to_num(-grad.detach(), 0.0, 0.0, 0.0)           # (K, a, d)
+    # lengths scaled per run (its longest arrow = 1): directions are comparable across
+    # runs, magnitudes are not (a critic's scale is arbitrary)
+    uv = (uv / (uv.norm(dim=2).amax(dim=1)[:, None, None] + 1e-12)).clamp(-1, 1)
+    return [rec.member_record(step, cfg.loss, x[k], d[k], uv[k])
+            for k, (rec, cfg) in enumerate(zip(recs, tr.configs))]
 
 
 class TrainingExplorer:
@@ -188,12 +195,11 @@ class TrainingExplorer:
                         f"{html.escape(_fmt(v))}</option>" for i, v in enumerate(values))
             opts.append(f'<label>{k} <select data-knob="{k}">{o}</select></label>')
         n_steps = len(self.runs[0]["steps"])
-        readouts = []
-        if any("modes" in s for s in self.runs[0]["steps"][:1]):
-            readouts += ['modes covered <b data-readout="modes"></b>',
-                         'within 3σ <b data-readout="hq"></b>']
-        if any("w1" in s for s in self.runs[0]["steps"][:1]):
-            readouts += ['W1 to the data <b data-readout="w1"></b>']
+        held = {k for r in self.runs for k in ("modes", "hq", "w1") if k in r["steps"][0]}
+        # one box per readout any run holds; the player hides a box the shown run lacks
+        readouts = [f'<span data-readout-box="{k}"> · {text} <b data-readout="{k}"></b></span>'
+                    for k, text in (("modes", "modes covered"), ("hq", "within 3σ"),
+                                    ("w1", "W1 to the data")) if k in held]
         data = self.json().replace("</", "<\\/")
         css = ("font-size:13px;line-height:1.4;border:1px solid #ddd;padding:8px;"
                "max-width:720px")
@@ -211,7 +217,7 @@ class TrainingExplorer:
             '<div><button type="button" data-role="play">▶ play</button> '
             f'<label>step <input type="range" data-role="step" min="0" max="{n_steps - 1}" '
             f'value="{n_steps - 1}" step="1"> <output data-role="step-value"></output></label>'
-            + "".join(f" · {r}" for r in readouts) + '</div>'
+            + "".join(readouts) + '</div>'
             '<p class="ganlib-note" style="font-size:12px;color:#444;margin:4px 0 0">'
             f"{len(self.runs)} real runs recorded when this page was built (one vectorized "
             "sweep): green = real data, purple = G(z), heat map = D (purple: looks fake, "
@@ -241,15 +247,16 @@ _CACHE = {}
 
 
 def training_explorer(dataset="ring", *, datasets=None, losses=EXPLORER_LOSSES,
-                      lrs=(5e-4, 2e-3, 5e-3), n_critics=(1, 2), steps=1000, every=50, seed=0,
+                      lrs=(2e-3, 5e-3), n_critics=(1, 2), steps=1000, every=100, seed=0,
                       batch_size=64, hidden=64, depth=2, clip_value=0.01, gp_weight=10.0,
                       name=None, start=None, n_samples=2500, heat_n=24, n_show=192,
                       n_arrows=48, cache=True):
-    """Train and record the grid datasets × losses × lrs × n_critics (one sweep per dataset).
+    """Train and record the grid datasets × losses × lrs × n_critics (one stacked run per
+    data dimension).
 
     lr is both lr_d and lr_g; WGAN uses weight clipping at ``clip_value``, WGAN-GP the
-    penalty ``gp_weight``; every run starts from the same seed (same initial weights and
-    batches for runs of one dataset). ``steps`` generator steps, recorded at 0 and every
+    penalty ``gp_weight``; every run starts from the same seed (same initial weights, and the
+    same batches for runs of one dataset). ``steps`` generator steps, recorded at 0 and every
     ``every`` steps (a multiple of the log interval, 10). ``start``: the knob values shown
     first, e.g. ``{"loss": "minimax"}``. Readouts use ``n_samples`` samples G(fixed z)
     (2,500 as in PacGAN's protocol). The result is cached in this process (``cache``), so a
@@ -285,38 +292,35 @@ def _train_and_record(dataset, datasets, losses, lrs, n_critics, steps, every, s
              "n_critic": [int(v) for v in n_critics]}
     base = TrainConfig(steps=steps, batch_size=batch_size, progress=False, log_every=10,
                        n_samples=n_samples, seed=seed, gp_weight=gp_weight)
-    infos, runs = {}, []
+    recorders = {}
     for ds_name in datasets:
-        data = get_dataset(ds_name)
-        settings = list(itertools.product(knobs["loss"], knobs["lr"], knobs["n_critic"]))
+        recorders[ds_name] = _Recorder(get_dataset(ds_name), ds_name, heat_n, n_show,
+                                       n_arrows, n_samples)
+    # One stack per data dimension: the datasets of one shape (ring and grid) train together,
+    # each member on its own data; every n_critic in the same stack too (fewer, larger steps
+    # beat idle-free small ones: the cost of a step is mostly per call, not per member).
+    runs = {}
+    for dim in dict.fromkeys(r.dim for r in recorders.values()):
+        group = [ds for ds in datasets if recorders[ds].dim == dim]
+        settings = list(itertools.product(group, knobs["loss"], knobs["lr"],
+                                          knobs["n_critic"]))
         configs = [dataclasses.replace(base, loss=loss, lr_d=lr, lr_g=lr, n_critic=nc,
                                        clip_value=clip_value if loss == "wgan" else None)
-                   for loss, lr, nc in settings]
+                   for _, loss, lr, nc in settings]
+        recs = [recorders[ds] for ds, *_ in settings]
+        member_data = [rec.data for rec in recs]
         model = {"hidden": (hidden,) * depth}
-        tr = StackedTrainer(*build_members(data, [seed] * len(configs), model), data, configs)
-        rec = _Recorder(data, ds_name, heat_n, n_show, n_arrows, n_samples)
-        infos[ds_name] = rec.info
-        per_step = [rec.record(tr, 0)]
+        tr = StackedTrainer(*build_members(member_data[0], [seed] * len(configs), model),
+                            member_data, configs)
+        per_step = [_record(tr, 0, recs, n_arrows)]
         while tr.step < steps:
             tr.run(every)
-            per_step.append(rec.record(tr, tr.step))
-        curves = {k: torch.stack([row[k] for row in tr.rows]).T.tolist()   # (K, n_rows)
-                  for k in ("loss_d", "loss_g", "d_real", "d_fake")}
-        keep = [i for i, row in enumerate(tr.rows) if row["step"] % (2 * 10) == 0 or
-                i == len(tr.rows) - 1]                 # curves every 20 steps (page weight)
-        curves = {c: [[v[i] for i in keep] for v in curves[c]] for c in curves}
-        log_steps = [tr.rows[i]["step"] for i in keep]
-        n_modes = len(rec.centers) if rec.centers is not None else None
-        for k, (loss, lr, nc) in enumerate(settings):
-            title = (f"{ds_name} · loss={loss}" + (f" (clip {clip_value:g})" if loss == "wgan"
-                     else f" (λ={gp_weight:g})" if loss == "wgan-gp" else "")
-                     + f" · lr={lr:g} · n_critic={nc} · seed {seed}")
-            runs.append({"settings": {"dataset": ds_name, "loss": loss, "lr": lr, "n_critic": nc},
-                         "seed": seed, "title": title, "n_modes": n_modes,
-                         "diverged": not bool(tr.alive[k]),
-                         "steps": [s[k] for s in per_step],
-                         "curves": {"step": log_steps,
-                                    **{c: [_round(v) for v in curves[c][k]] for c in curves}}})
+            per_step.append(_record(tr, tr.step, recs, n_arrows))
+        for k, (ds_name, loss, lr, nc) in enumerate(settings):
+            runs[ds_name, loss, lr, nc] = _run_dict(tr, k, per_step, recs[k], ds_name, loss,
+                                                    lr, nc, seed, clip_value, gp_weight)
+    infos = {ds: recorders[ds].info for ds in datasets}
+    runs = [runs[key] for key in itertools.product(*knobs.values())]   # row-major knob order
     start = dict(start or {})
     for key, value in start.items():
         if key not in knobs or value not in knobs[key]:
@@ -329,3 +333,19 @@ def _train_and_record(dataset, datasets, losses, lrs, n_critics, steps, every, s
     ex = TrainingExplorer(name, knobs, infos, runs, start_idx, colors)
     ex.payload["heat_n"] = heat_n
     return ex
+
+
+def _run_dict(tr, k, per_step, rec, ds_name, loss, lr, nc, seed, clip_value, gp_weight):
+    """Member k of the StackedTrainer tr as the explorer's JSON-ready run."""
+    keep = [i for i, row in enumerate(tr.rows) if row["step"] % (2 * 10) == 0 or
+            i == len(tr.rows) - 1]                     # curves every 20 steps (page weight)
+    curves = {c: [_round(tr.rows[i][c][k]) for i in keep]
+              for c in ("loss_d", "loss_g", "d_real", "d_fake")}
+    title = (f"{ds_name} · loss={loss}" + (f" (clip {clip_value:g})" if loss == "wgan"
+             else f" (λ={gp_weight:g})" if loss == "wgan-gp" else "")
+             + f" · lr={lr:g} · n_critic={nc} · seed {seed}")
+    return {"settings": {"dataset": ds_name, "loss": loss, "lr": lr, "n_critic": nc},
+            "seed": seed, "title": title,
+            "n_modes": len(rec.centers) if rec.centers is not None else None,
+            "diverged": not bool(tr.alive[k]), "steps": [s[k] for s in per_step],
+            "curves": {"step": [tr.rows[i]["step"] for i in keep], **curves}}

@@ -4,7 +4,8 @@ A page with no kernel cannot run the live lab (:mod:`ganlib.widgets`). In the ke
 builds the static book (:func:`ganlib.interact.static_build`), ``TrainingLab(...)`` therefore
 returns a :class:`StaticLab`: no widget is created (so the page loads no widget embedder) and
 the cell shows a training explorer (:mod:`ganlib.explorer`) of real runs around the lab's
-settings: the lab's dataset × four losses × two learning rates × two values of n_critic.
+settings: the lab's dataset, the ring and the grid × four losses × two learning rates × two
+values of n_critic.
 :func:`record_html` (a short ``to_jshtml`` recording of the lab's own views) remains for
 ``TrainingLab.static_html``.
 """
@@ -19,7 +20,7 @@ from matplotlib.animation import FuncAnimation
 from .animation import offline_controls
 from .lab_views import LabView
 
-__all__ = ["record_html", "StaticLab", "lab_explorer"]
+__all__ = ["record_html", "StaticLab", "lab_explorer", "EXPLORER_DATASETS"]
 
 _STATIC_CACHE, _STATIC_COUNT = {}, {}
 
@@ -52,15 +53,21 @@ def record_html(make_runs, key, note="", steps=200, frames=20, fps=6, dpi=72):
     return _STATIC_CACHE[key].replace("{LAB_ID}", lab_id)
 
 
+#: The datasets every lab explorer offers (after the lab's own, if it is another one).
+EXPLORER_DATASETS = ("ring", "grid")
+
+
 def lab_explorer(dataset="ring", loss="nonsaturating", compare=None, **knobs):
-    """The explorer standing in for ``TrainingLab(dataset, loss, compare, **knobs)``: the
-    lab's dataset × the losses of :data:`ganlib.explorer.EXPLORER_LOSSES` (plus the lab's
-    and the compared run's) × lr ∈ {5e-4, 2e-3, 5e-3} (both players) × n_critic ∈ {1, the
-    lab's n_critic, or 2}; MLPs 64 × 2, batch 64, seed = the lab's seed; 1,000 G steps
-    recorded every 100 (300 recorded every 30 when n_critic > 2: a
-    round then costs n_critic + 1 updates of every run). It opens on the lab's loss and
-    n_critic at lr 2e-3 (the ring's tuned rate); the compared loss is one click away.
-    Cached per process: a chapter may call it again to assert on the numbers it shows."""
+    """The explorer standing in for ``TrainingLab(dataset, loss, compare, **knobs)``.
+
+    Its grid: dataset ∈ {the lab's, ring, grid} × the losses of
+    :data:`ganlib.explorer.EXPLORER_LOSSES` (plus the lab's and the compared run's) ×
+    lr ∈ {2e-3, 5e-3} (both players) × n_critic ∈ {1, the lab's n_critic, or 2}: at least
+    2 × 4 × 2 × 2 = 32 runs. MLPs 64 × 2, batch 64, seed = the lab's seed; 1,000 G steps
+    recorded every 100 (300 recorded every 30 when n_critic > 2: a round then costs
+    n_critic + 1 updates). It opens on the lab's dataset, loss and n_critic at lr 2e-3 (the
+    ring's tuned rate); the compared loss is one click away. Cached per process: a chapter
+    may call it again to assert on the numbers it shows."""
     from .explorer import EXPLORER_LOSSES, training_explorer
     from .widgets import DEFAULTS, check_knobs
 
@@ -75,12 +82,14 @@ def lab_explorer(dataset="ring", loss="nonsaturating", compare=None, **knobs):
             losses.append(extra)
     nc = int(k["n_critic"])
     n_critics = (1, nc) if nc > 1 else (1, 2)
+    datasets = tuple(dict.fromkeys((dataset, *EXPLORER_DATASETS)))
     return training_explorer(
-        dataset, losses=tuple(losses), lrs=(5e-4, 2e-3, 5e-3), n_critics=n_critics,
+        datasets=datasets, losses=tuple(losses), lrs=(2e-3, 5e-3), n_critics=n_critics,
         steps=1000 if nc <= 2 else 300, every=100 if nc <= 2 else 30, hidden=64,
         batch_size=64,
         seed=int(k["seed"]), clip_value=float(k["clip_value"] or 0.01),
-        gp_weight=float(k["gp_weight"]), start={"loss": loss, "lr": 2e-3, "n_critic": nc},
+        gp_weight=float(k["gp_weight"]),
+        start={"dataset": dataset, "loss": loss, "lr": 2e-3, "n_critic": nc},
         name=f"lab-{dataset}-{loss}")
 
 

@@ -323,8 +323,10 @@ class MemberLosses:
 class RandomStreams:
     """The Trainer's random stream for every member, shared where members coincide.
 
-    ``keys[k] = (seed, n_critic, draws_eps)`` of member k; one :class:`ganlib.draws.Stream`
-    per distinct key draws, in the order that class defines (the Trainer's), per D step
+    ``keys[k] = (seed, n_critic, draws_eps)`` of member k; ``data``: one dataset, or a list
+    of K datasets of one shape (member k trains on ``data[k]``). One
+    :class:`ganlib.draws.Stream` per distinct (dataset, key) draws, in the order that class
+    defines (the Trainer's), per D step
     ``x_real`` and ``z`` (:meth:`~ganlib.draws.Stream.d_step`), then the ε of
     ``losses.gradient_penalty`` when ``draws_eps``; per G step ``z``. Label noise, instance
     noise and simultaneous updates are not stackable (their knobs say ``sweep="default"``).
@@ -332,13 +334,17 @@ class RandomStreams:
     """
 
     def __init__(self, data, keys, batch_size, latent_dim, prior, device):
+        datas = list(data) if isinstance(data, (list, tuple)) else [data] * len(keys)
+        which = [next(i for i, d in enumerate(datas) if d is x) for x in datas]
+        keys = [(w, *k) for w, k in zip(which, keys)]          # (dataset, seed, n_critic, eps)
         uniq = list(dict.fromkeys(keys))
-        self.streams = [Stream(data, batch_size, latent_dim, prior, u[0], device) for u in uniq]
-        self.n_critic, self.gp = [u[1] for u in uniq], [u[2] for u in uniq]
+        self.streams = [Stream(datas[u[0]], batch_size, latent_dim, prior, u[1], device)
+                        for u in uniq]
+        self.n_critic, self.gp = [u[2] for u in uniq], [u[3] for u in uniq]
         idx = [uniq.index(k) for k in keys]
         self.idx = None if idx == list(range(len(keys))) else torch.tensor(idx, device=device)
         self.data, self.B, self.device = data, batch_size, device
-        probe = Stream(data, batch_size, latent_dim, prior, 0, device)
+        probe = Stream(datas[0], batch_size, latent_dim, prior, 0, device)
         self.prior = probe.prior                        # (n, latent_dim) given a generator
         x0, z0 = probe.d_step()
         self._x0, self._z0 = torch.zeros_like(x0), torch.zeros_like(z0)  # placeholders of idle

@@ -68,7 +68,9 @@ class StackedTrainer:
     """Trains K independent (G_k, D_k) pairs exactly as K :class:`ganlib.train.Trainer` runs.
 
     ``Gs``, ``Ds``: K initialised MLPs; ``configs``: K TrainConfig differing only in
-    :data:`SWEEP_KEYS`. Member k draws from its own stream in the Trainer's documented order
+    :data:`SWEEP_KEYS`; ``data``: one dataset for all, or a list of K datasets of one shape
+    (member k trains on ``data[k]``, e.g. the ring and the grid in one stack).
+    Member k draws from its own stream in the Trainer's documented order
     (:class:`~ganlib.stacked.RandomStreams`); ``paired=True``: one stream (``configs[0].seed``)
     for all. ``run()`` then :meth:`samples`; ``rows`` holds the logged history.
     """
@@ -80,6 +82,11 @@ class StackedTrainer:
         self.K, cfg = len(configs), configs[0]
         self.configs, self.cfg, self.paired = configs, cfg, paired
         self.device = _device(cfg.device)
+        if isinstance(data, (list, tuple)):
+            if len(data) != self.K:
+                raise ValueError(f"data is a list of {len(data)} datasets; allowed: one dataset "
+                                 f"or one per member (K={self.K})")
+            data = [d.to(self.device) if torch.is_tensor(d) else d for d in data]
         self.data = data.to(self.device) if torch.is_tensor(data) else data
         self.latent_dim = Gs[0].latent_dim
         self.G = StackedMLP([G.to(self.device) for G in Gs])
@@ -112,7 +119,7 @@ class StackedTrainer:
         self.diverged_step = torch.full((self.K,), -1, device=self.device)  # -1: finite
         self.step, self.rows, self.wall_time, self._last_flush = 0, [], 0.0, 0
         self._sum_d, self._n_d, self._sum_g = torch.zeros(3, self.K, device=self.device)
-        self.fixed_z = torch.stack([Stream(self.data, cfg.batch_size, self.latent_dim, cfg.prior,
+        self.fixed_z = torch.stack([Stream(None, cfg.batch_size, self.latent_dim, cfg.prior,
                                            c.seed, self.device).fixed_z(cfg.n_samples)
                                     for c in configs])  # (K, n, latent)
         self.snapshots, self.use_r1 = {}, bool(self.r1_weight.any())
@@ -150,7 +157,8 @@ class StackedTrainer:
         active = active & self.alive
         self.opt_d.step(StackedMLP.flat_grad(grads), active)
         if self.clip is not None:  # losses.clip_weights_: every D parameter into [-c, c]
-            self.D.flat.data.copy_(torch.clamp(self.D.flat.data, -self.clip, self.clip))
+            flat = self.D.flat.data  # (minimum/maximum: far cheaper than a tensor-bound clamp)
+            torch.minimum(torch.maximum(flat, -self.clip, out=flat), self.clip, out=flat)
         self._sum_d += torch.where(active, loss.detach(), 0.0)
         self._n_d += active
         self._last_d = (real_logits.detach(), fake_logits.detach())

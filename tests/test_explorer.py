@@ -101,3 +101,43 @@ def test_bad_arguments_are_refused():
         training_explorer("ring", **{**SMALL, "every": 15})
     with pytest.raises(ValueError, match="start"):
         training_explorer("ring", start={"loss": "hinge2"}, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """Three datasets: ring and grid share one stack (each member on its own data), the 1D
+    mixture trains in another."""
+    return training_explorer(datasets=("ring", "grid", "mixture1d"),
+                             losses=("nonsaturating", "wgan-gp"),
+                             **{**SMALL, "lrs": (3e-3, 1e-2)})
+
+
+@pytest.mark.parametrize("dataset, loss, lr, n_critic", [
+    ("grid", "nonsaturating", 1e-2, 1), ("grid", "wgan-gp", 3e-3, 2),
+    ("ring", "wgan-gp", 1e-2, 2)])
+def test_dataset_axis_members_equal_single_runs(mixed, dataset, loss, lr, n_critic):
+    data, trainer, x = single_run(dataset, loss, lr, n_critic)
+    m = mode_coverage(x, data.centers, data.std)
+    last = mixed.readouts(dataset=dataset, loss=loss, lr=lr, n_critic=n_critic)[-1]
+    assert last["modes"] == m["modes"]
+    assert last["hq"] == pytest.approx(float(m["high_quality"]), abs=2e-3)
+    curves = mixed.run(dataset=dataset, loss=loss, lr=lr, n_critic=n_critic)["curves"]
+    assert curves["loss_d"][-1] == pytest.approx(trainer.history.loss_d[-1], rel=1e-3,
+                                                 abs=1e-4)
+
+
+def test_dataset_axis_1d_member_and_readouts(mixed):
+    data, _, x = single_run("mixture1d", "nonsaturating", 3e-3, 2)
+    ref = data.sample(2500, generator=torch.Generator().manual_seed(1))
+    w1 = mixed.readouts(dataset="mixture1d", loss="nonsaturating", lr=3e-3, n_critic=2)[-1]
+    assert w1["w1"] == pytest.approx(wasserstein1_1d(x.reshape(-1), ref.reshape(-1)),
+                                     rel=1e-3)
+    assert "modes" not in w1
+    assert len(mixed.runs) == 3 * 2 * 2 * 2 and set(mixed.table["dataset"]) == {
+        "ring", "grid", "mixture1d"}
+    # every readout some run holds has a box; the player hides the ones a run lacks
+    for key in ("modes", "hq", "w1"):
+        assert f'data-readout-box="{key}"' in mixed.html
+    assert set(mixed.payload["datasets"]) == {"ring", "grid", "mixture1d"}
+    assert mixed.payload["datasets"]["grid"]["dim"] == 2
+    assert mixed.payload["datasets"]["mixture1d"]["dim"] == 1

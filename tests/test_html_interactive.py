@@ -120,16 +120,18 @@ def _check_state(explorer, data):
         assert int(explorer.get_attribute("data-run")) == idx
         s = int(explorer.locator('[data-role="step"]').input_value())
         rec = data["runs"][idx]["steps"][s]
-        n = 0
         for key in ("modes", "hq", "w1"):
             el = explorer.locator(f'[data-readout="{key}"]')
             if el.count():
-                n += 1
                 want = rec.get(key)
                 got = el.get_attribute("data-value")
                 assert got == ("" if want is None else str(want)) or (
                     want is not None and float(got) == pytest.approx(want)), (key, got, want)
-        assert n == len({"modes", "hq", "w1"} & set(rec)), "a readout the JSON holds is missing"
+                box = explorer.locator(f'[data-readout-box="{key}"]')
+                assert box.is_visible() == (key in rec), (key, "shown" if key not in rec
+                                                          else "hidden")
+        assert all(explorer.locator(f'[data-readout="{k}"]').count()
+                   for k in {"modes", "hq", "w1"} & set(rec)), "a readout the JSON holds is missing"
         assert str(rec["step"]) in explorer.locator('[data-role="title"]').text_content()
     else:
         assert int(explorer.get_attribute("data-frame")) == idx

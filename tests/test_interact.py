@@ -119,14 +119,18 @@ def test_training_lab_is_the_static_explorer_in_the_build(monkeypatch):
     monkeypatch.setattr(gi, "static_build", lambda: True)
     calls = {}
 
-    def fake(dataset, **kw):
-        calls.update(kw, dataset=dataset)
+    def fake(**kw):
+        calls.update(kw)
         return explorer.TrainingExplorer("x", {"loss": ["minimax"]}, {}, [], {}, {})
 
     monkeypatch.setattr(explorer, "training_explorer", fake)
     lab = widgets.TrainingLab(dataset="ring", loss="minimax", compare={"loss": "nonsaturating"})
     assert isinstance(lab, lab_record.StaticLab)
-    assert calls["dataset"] == "ring" and calls["start"]["loss"] == "minimax"
+    assert calls["start"] == {"dataset": "ring", "loss": "minimax", "lr": 2e-3, "n_critic": 1}
+    assert calls["datasets"] == ("ring", "grid")          # the lab's dataset first, then grid
+    assert calls["n_critics"] == (1, 2) and len(calls["lrs"]) == 2
     assert {"minimax", "nonsaturating", "wgan", "wgan-gp"} <= set(calls["losses"])
+    widgets.TrainingLab(dataset="mixture1d", loss="minimax", n_critic=5)
+    assert calls["datasets"] == ("mixture1d", "ring", "grid") and calls["n_critics"] == (1, 5)
     with pytest.raises(ValueError, match="clip_value"):
         widgets.TrainingLab(dataset="ring", loss="wgan", clip_value=0.0)
