@@ -230,7 +230,7 @@ class TrainingExplorer:
         return {"text/html": self.html,
                 "text/plain": f"<training explorer {self.name!r}: {len(self.runs)} runs, "
                               f"{len(self.html) / 1e6:.2f} MB, "
-                              f"{getattr(self, 'cpu_seconds', 0):.1f} s CPU>"}
+                              f"{getattr(self, 'seconds', 0):.1f} s>"}
 
 
 def _fmt(v):
@@ -250,7 +250,7 @@ def training_explorer(dataset="ring", *, datasets=None, losses=EXPLORER_LOSSES,
                       lrs=(2e-3, 5e-3), n_critics=(1, 2), steps=1000, every=100, seed=0,
                       batch_size=64, hidden=64, depth=2, clip_value=0.01, gp_weight=10.0,
                       name=None, start=None, n_samples=2500, heat_n=24, n_show=192,
-                      n_arrows=48, cache=True):
+                      n_arrows=48, processes=None, cache=True):
     """Train and record the grid datasets × losses × lrs × n_critics (one stacked run per
     data dimension).
 
@@ -259,16 +259,18 @@ def training_explorer(dataset="ring", *, datasets=None, losses=EXPLORER_LOSSES,
     same batches for runs of one dataset). ``steps`` generator steps, recorded at 0 and every
     ``every`` steps (a multiple of the log interval, 10). ``start``: the knob values shown
     first, e.g. ``{"loss": "minimax"}``. Readouts use ``n_samples`` samples G(fixed z)
-    (2,500 as in PacGAN's protocol). The result is cached in this process (``cache``), so a
-    chapter can assert on the very explorer its lab cell shows without training it twice.
+    (2,500 as in PacGAN's protocol). ``processes``: worker processes (default: one per
+    dataset up to the CPU count, on a CPU). The result is cached in this process
+    (``cache``), so a chapter can assert on the very explorer its lab cell shows without
+    training it twice.
     """
     args = dict(locals())
     key = repr(sorted((k, v) for k, v in args.items() if k != "cache"))
     if cache and key in _CACHE:
         return _CACHE[key]
-    cpu = time.process_time()
+    wall = time.perf_counter()
     ex = _train_and_record(**{k: v for k, v in args.items() if k != "cache"})
-    ex.cpu_seconds = time.process_time() - cpu
+    ex.seconds = time.perf_counter() - wall
     if cache:
         _CACHE[key] = ex
     return ex
@@ -276,10 +278,9 @@ def training_explorer(dataset="ring", *, datasets=None, losses=EXPLORER_LOSSES,
 
 def _train_and_record(dataset, datasets, losses, lrs, n_critics, steps, every, seed,
                       batch_size, hidden, depth, clip_value, gp_weight, name, start,
-                      n_samples, heat_n, n_show, n_arrows):
+                      n_samples, heat_n, n_show, n_arrows, processes):
     from .data import get_dataset
-    from .stacked import STACKABLE, build_members
-    from .sweep import StackedTrainer
+    from .stacked import STACKABLE
     from .train import TrainConfig
 
     datasets = list(datasets or [dataset])
@@ -292,33 +293,29 @@ def _train_and_record(dataset, datasets, losses, lrs, n_critics, steps, every, s
              "n_critic": [int(v) for v in n_critics]}
     base = TrainConfig(steps=steps, batch_size=batch_size, progress=False, log_every=10,
                        n_samples=n_samples, seed=seed, gp_weight=gp_weight)
-    recorders = {}
-    for ds_name in datasets:
-        recorders[ds_name] = _Recorder(get_dataset(ds_name), ds_name, heat_n, n_show,
-                                       n_arrows, n_samples)
+    recorders = {ds: _Recorder(get_dataset(ds), ds, heat_n, n_show, n_arrows, n_samples)
+                 for ds in datasets}
     # One stack per data dimension: the datasets of one shape (ring and grid) train together,
-    # each member on its own data; every n_critic in the same stack too (fewer, larger steps
-    # beat idle-free small ones: the cost of a step is mostly per call, not per member).
-    runs = {}
-    for dim in dict.fromkeys(r.dim for r in recorders.values()):
-        group = [ds for ds in datasets if recorders[ds].dim == dim]
-        settings = list(itertools.product(group, knobs["loss"], knobs["lr"],
-                                          knobs["n_critic"]))
-        configs = [dataclasses.replace(base, loss=loss, lr_d=lr, lr_g=lr, n_critic=nc,
-                                       clip_value=clip_value if loss == "wgan" else None)
-                   for _, loss, lr, nc in settings]
-        recs = [recorders[ds] for ds, *_ in settings]
-        member_data = [rec.data for rec in recs]
-        model = {"hidden": (hidden,) * depth}
-        tr = StackedTrainer(*build_members(member_data[0], [seed] * len(configs), model),
-                            member_data, configs)
-        per_step = [_record(tr, 0, recs, n_arrows)]
-        while tr.step < steps:
-            tr.run(every)
-            per_step.append(_record(tr, tr.step, recs, n_arrows))
-        for k, (ds_name, loss, lr, nc) in enumerate(settings):
-            runs[ds_name, loss, lr, nc] = _run_dict(tr, k, per_step, recs[k], ds_name, loss,
-                                                    lr, nc, seed, clip_value, gp_weight)
+    # each member on its own data, every n_critic in the same stack (a step's cost is much
+    # per call, little per member). On a CPU with cores to spare, one stack per dataset
+    # instead, each in its own process (one thread each: no oversubscription, and the
+    # numbers do not depend on the machine's thread count).
+    groups = [[ds for ds in datasets if recorders[ds].dim == dim]
+              for dim in dict.fromkeys(r.dim for r in recorders.values())]
+    workers = _workers(processes, len(datasets), base.device)
+    if workers > 1:
+        groups = [[ds] for ds in datasets]
+    job = dict(knobs=knobs, base=base, clip_value=clip_value, gp_weight=gp_weight,
+               model={"hidden": (hidden,) * depth}, seed=seed, steps=steps, every=every,
+               heat_n=heat_n, n_show=n_show, n_arrows=n_arrows, n_samples=n_samples)
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as ex:
+            parts = list(ex.map(_train_group, [dict(job, group=g, threads=1) for g in groups]))
+    else:
+        parts = [_train_group(dict(job, group=g, threads=None), recorders) for g in groups]
+    runs = {key: run for part in parts for key, run in part.items()}
     infos = {ds: recorders[ds].info for ds in datasets}
     runs = [runs[key] for key in itertools.product(*knobs.values())]   # row-major knob order
     start = dict(start or {})
@@ -349,3 +346,51 @@ def _run_dict(tr, k, per_step, rec, ds_name, loss, lr, nc, seed, clip_value, gp_
             "n_modes": len(rec.centers) if rec.centers is not None else None,
             "diverged": not bool(tr.alive[k]), "steps": [s[k] for s in per_step],
             "curves": {"step": [tr.rows[i]["step"] for i in keep], **curves}}
+
+
+def _workers(processes, n_jobs, device):
+    """How many processes train the explorer's stacks: ``processes`` if given, else one per
+    stack up to the CPU count, on a CPU only (CUDA state does not survive a new process)."""
+    import os
+    if processes is not None:
+        if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
+            raise ValueError(f"processes={processes!r} is not valid; allowed: None (automatic) "
+                             "or an integer >= 1")
+        return min(processes, n_jobs)
+    from .runtime import device as _device
+    if _device(device).type != "cpu":
+        return 1
+    return max(1, min(n_jobs, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
+
+
+def _train_group(job, recorders=None):
+    """Train and record the runs of ``job["group"]`` (dataset names of one shape) in one
+    StackedTrainer: {(dataset, loss, lr, n_critic): JSON-ready run}. Runs in a worker process
+    too (``job["threads"]``: its torch thread count)."""
+    from .data import get_dataset
+    from .stacked import build_members
+    from .sweep import StackedTrainer
+
+    if job["threads"]:
+        torch.set_num_threads(job["threads"])
+    if recorders is None:
+        recorders = {ds: _Recorder(get_dataset(ds), ds, job["heat_n"], job["n_show"],
+                                   job["n_arrows"], job["n_samples"]) for ds in job["group"]}
+    knobs, base, clip_value = job["knobs"], job["base"], job["clip_value"]
+    settings = list(itertools.product(job["group"], knobs["loss"], knobs["lr"],
+                                      knobs["n_critic"]))
+    configs = [dataclasses.replace(base, loss=loss, lr_d=lr, lr_g=lr, n_critic=nc,
+                                   clip_value=clip_value if loss == "wgan" else None)
+               for _, loss, lr, nc in settings]
+    recs = [recorders[ds] for ds, *_ in settings]
+    member_data = [rec.data for rec in recs]
+    tr = StackedTrainer(*build_members(member_data[0], [job["seed"]] * len(configs),
+                                       job["model"]), member_data, configs)
+    per_step = [_record(tr, 0, recs, job["n_arrows"])]
+    while tr.step < job["steps"]:
+        tr.run(job["every"])
+        per_step.append(_record(tr, tr.step, recs, job["n_arrows"]))
+    return {(ds, loss, lr, nc): _run_dict(tr, k, per_step, recs[k], ds, loss, lr, nc,
+                                          job["seed"], clip_value, job["gp_weight"])
+            for k, (ds, loss, lr, nc) in enumerate(settings)}

@@ -141,3 +141,21 @@ def test_dataset_axis_1d_member_and_readouts(mixed):
     assert set(mixed.payload["datasets"]) == {"ring", "grid", "mixture1d"}
     assert mixed.payload["datasets"]["grid"]["dim"] == 2
     assert mixed.payload["datasets"]["mixture1d"]["dim"] == 1
+
+
+def test_worker_processes_train_the_same_runs(mixed):
+    """The mixed explorer trained its three datasets in worker processes; in this process
+    (processes=1: ring and grid in one stack) the numbers are the same."""
+    one = training_explorer(datasets=("ring", "grid", "mixture1d"),
+                            losses=("nonsaturating", "wgan-gp"),
+                            **{**SMALL, "lrs": (3e-3, 1e-2)}, processes=1)
+    assert len(one.runs) == len(mixed.runs)
+    for a, b in zip(one.runs, mixed.runs):
+        assert a["settings"] == b["settings"]
+        for sa, sb in zip(a["steps"], b["steps"]):
+            assert sa.get("modes") == sb.get("modes")
+            for key in ("hq", "w1"):
+                if key in sa:
+                    assert sa[key] == pytest.approx(sb[key], rel=1e-3, abs=2e-3)
+    with pytest.raises(ValueError, match="processes"):
+        training_explorer("ring", **SMALL, processes=0)
