@@ -259,8 +259,8 @@ def training_explorer(dataset="ring", *, datasets=None, losses=EXPLORER_LOSSES,
     same batches for runs of one dataset). ``steps`` generator steps, recorded at 0 and every
     ``every`` steps (a multiple of the log interval, 10). ``start``: the knob values shown
     first, e.g. ``{"loss": "minimax"}``. Readouts use ``n_samples`` samples G(fixed z)
-    (2,500 as in PacGAN's protocol). ``processes``: worker processes (default: one per
-    dataset up to the CPU count, on a CPU). The result is cached in this process
+    (2,500 as in PacGAN's protocol). ``processes``: worker processes (default: in a
+    kernel, one per dataset up to the CPU count, on a CPU). The result is cached in this process
     (``cache``), so a chapter can assert on the very explorer its lab cell shows without
     training it twice.
     """
@@ -350,15 +350,18 @@ def _run_dict(tr, k, per_step, rec, ds_name, loss, lr, nc, seed, clip_value, gp_
 
 def _workers(processes, n_jobs, device):
     """How many processes train the explorer's stacks: ``processes`` if given, else one per
-    stack up to the CPU count, on a CPU only (CUDA state does not survive a new process)."""
+    stack up to the CPU count, on a CPU only (CUDA state does not survive a new process), and
+    only in a kernel or an interactive session: a new ("spawn") process re-imports a script's
+    ``__main__``, so a script passes ``processes`` itself, under ``if __name__ == "__main__"``."""
     import os
+    import sys
     if processes is not None:
         if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
             raise ValueError(f"processes={processes!r} is not valid; allowed: None (automatic) "
                              "or an integer >= 1")
         return min(processes, n_jobs)
     from .runtime import device as _device
-    if _device(device).type != "cpu":
+    if _device(device).type != "cpu" or getattr(sys.modules.get("__main__"), "__file__", None):
         return 1
     return max(1, min(n_jobs, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                       else os.cpu_count() or 1))

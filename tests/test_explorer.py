@@ -109,7 +109,7 @@ def mixed():
     mixture trains in another."""
     return training_explorer(datasets=("ring", "grid", "mixture1d"),
                              losses=("nonsaturating", "wgan-gp"),
-                             **{**SMALL, "lrs": (3e-3, 1e-2)})
+                             **{**SMALL, "lrs": (3e-3, 1e-2)}, processes=3)
 
 
 @pytest.mark.parametrize("dataset, loss, lr, n_critic", [
