@@ -219,8 +219,8 @@ class TrainingExplorer:
             f'value="{n_steps - 1}" step="1"> <output data-role="step-value"></output></label>'
             + "".join(readouts) + '</div>'
             '<p class="ganlib-note" style="font-size:12px;color:#444;margin:4px 0 0">'
-            f"{len(self.runs)} real runs recorded when this page was built (one vectorized "
-            "sweep): green = real data, purple = G(z), heat map = D (purple: looks fake, "
+            f"{len(self.runs)} real runs recorded when this page was built (vectorized "
+            "sweeps): green = real data, purple = G(z), heat map = D (purple: looks fake, "
             "green: looks real), arrows = −∇ₓ of G's loss (direction; longest arrow of a run = "
             "fixed length). The live lab needs a Python kernel: "
             "open the notebook in Jupyter, Colab or Binder (rocket icon).</p>"
