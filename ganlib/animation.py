@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt
 __all__ = ["animate", "to_html", "offline_controls"]
 
 
-def animate(update_fn, frames, fig=None, interval=100, blit=False, **kwargs):
+def animate(update_fn, frames, fig=None, interval=100, blit=False, fixed_layout=False,
+            **kwargs):
     """A ``matplotlib.animation.FuncAnimation`` calling ``update_fn(frame)`` per frame.
 
     Args:
@@ -21,6 +22,11 @@ def animate(update_fn, frames, fig=None, interval=100, blit=False, **kwargs):
         frames: an int (0..frames−1) or an iterable of frame values.
         fig: the Figure to animate (default: ``plt.gcf()``).
         interval: milliseconds between frames.
+        fixed_layout: solve the figure's layout engine (e.g. constrained layout) once, on
+            the first frame, then keep that layout for every frame: rendering is about
+            twice as fast (the solver otherwise measures every text on every frame) and the
+            panels do not jitter. The first frame must already hold every artist that
+            takes space (titles, legends, twin axes, colour bars).
     Returns:
         the FuncAnimation; pass it to :func:`to_html` for the static book.
     """
@@ -28,9 +34,30 @@ def animate(update_fn, frames, fig=None, interval=100, blit=False, **kwargs):
     fig = plt.gcf() if fig is None else fig
     if isinstance(frames, int) and frames < 1:
         raise ValueError(f"frames={frames!r} must be >= 1 or an iterable")
+    if not isinstance(fixed_layout, bool):
+        raise ValueError(f"fixed_layout={fixed_layout!r} is not valid; allowed: True or False")
     frames = list(frames) if not isinstance(frames, int) else frames
+    if fixed_layout:
+        update_fn = _layout_once(update_fn, fig)
     return FuncAnimation(fig, update_fn, frames=frames, interval=interval, blit=blit,
                          repeat=True, cache_frame_data=False, **kwargs)
+
+
+def _layout_once(update_fn, fig):
+    """``update_fn`` that, after its first call, solves ``fig``'s layout and freezes it."""
+    solved = []
+
+    def update(frame):
+        out = update_fn(frame)
+        if not solved:
+            engine = fig.get_layout_engine()
+            if engine is not None:
+                engine.execute(fig)             # the layout of the first frame ...
+                fig.set_layout_engine("none")   # ... kept for every frame
+            solved.append(True)
+        return out
+
+    return update
 
 
 def to_html(anim, default_mode="loop", close=True):
