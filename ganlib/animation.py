@@ -13,7 +13,7 @@ __all__ = ["animate", "to_html", "offline_controls"]
 
 
 def animate(update_fn, frames, fig=None, interval=100, blit=False, fixed_layout=False,
-            **kwargs):
+            layout_frame=None, **kwargs):
     """A ``matplotlib.animation.FuncAnimation`` calling ``update_fn(frame)`` per frame.
 
     Args:
@@ -25,8 +25,10 @@ def animate(update_fn, frames, fig=None, interval=100, blit=False, fixed_layout=
         fixed_layout: solve the figure's layout engine (e.g. constrained layout) once, on
             the first frame, then keep that layout for every frame: rendering is about
             twice as fast (the solver otherwise measures every text on every frame) and the
-            panels do not jitter. The first frame must already hold every artist that
-            takes space (titles, legends, twin axes, colour bars).
+            panels do not jitter. That frame must hold every artist that takes space
+            (titles, legends, twin axes, colour bars) at its widest (tick labels).
+        layout_frame: with ``fixed_layout``, the frame value whose layout is kept
+            (default: the first frame).
     Returns:
         the FuncAnimation; pass it to :func:`to_html` for the static book.
     """
@@ -38,24 +40,25 @@ def animate(update_fn, frames, fig=None, interval=100, blit=False, fixed_layout=
         raise ValueError(f"fixed_layout={fixed_layout!r} is not valid; allowed: True or False")
     frames = list(frames) if not isinstance(frames, int) else frames
     if fixed_layout:
-        update_fn = _layout_once(update_fn, fig)
+        update_fn = _layout_once(update_fn, fig, layout_frame)
     return FuncAnimation(fig, update_fn, frames=frames, interval=interval, blit=blit,
                          repeat=True, cache_frame_data=False, **kwargs)
 
 
-def _layout_once(update_fn, fig):
-    """``update_fn`` that, after its first call, solves ``fig``'s layout and freezes it."""
+def _layout_once(update_fn, fig, layout_frame=None):
+    """``update_fn`` that, on its first call, solves ``fig``'s layout on ``layout_frame``
+    (default: that first frame) and freezes it."""
     solved = []
 
     def update(frame):
-        out = update_fn(frame)
         if not solved:
             engine = fig.get_layout_engine()
             if engine is not None:
-                engine.execute(fig)             # the layout of the first frame ...
+                update_fn(frame if layout_frame is None else layout_frame)
+                engine.execute(fig)             # the layout of that frame ...
                 fig.set_layout_engine("none")   # ... kept for every frame
             solved.append(True)
-        return out
+        return update_fn(frame)
 
     return update
 

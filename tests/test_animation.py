@@ -35,7 +35,7 @@ def test_offline_controls_is_idempotent_and_only_touches_the_player():
 
 
 
-def _title_positions(fixed_layout):
+def _title_positions(fixed_layout, layout_frame=None):
     """Axes position seen by each frame's update, the title one line taller each frame."""
     fig, ax = plt.subplots(layout="constrained")
     (line,) = ax.plot([0, 1], [0, 1])
@@ -46,7 +46,8 @@ def _title_positions(fixed_layout):
         ax.set_title("\n".join(["frame"] * (i + 1)))
         return (line,)
 
-    html = to_html(animate(update, 4, fig, fixed_layout=fixed_layout)).data
+    html = to_html(animate(update, 4, fig, fixed_layout=fixed_layout,
+                           layout_frame=layout_frame)).data
     assert html.count("data:image/png;base64") == 4
     return fig, positions
 
@@ -61,6 +62,8 @@ def test_fixed_layout_solves_the_first_frame_once_and_keeps_it():
     assert len(set(fixed[1:])) == 1            # ... and kept for every later frame
     _, moving = _title_positions(False)
     assert len(set(moving[2:])) > 1            # re-solved each frame: the axes move
+    _, last = _title_positions(True, layout_frame=3)   # laid out on the tallest title
+    assert len(set(last[2:])) == 1 and last[-1][3] < fixed[-1][3]   # a shorter axes
     with pytest.raises(ValueError, match="fixed_layout"):
         animate(lambda i: (), 2, fig, fixed_layout="yes")
     plt.close("all")
