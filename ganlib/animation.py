@@ -23,7 +23,7 @@ def animate(update_fn, frames, fig=None, interval=100, blit=False, fixed_layout=
         fig: the Figure to animate (default: ``plt.gcf()``).
         interval: milliseconds between frames.
         fixed_layout: solve the figure's layout engine (e.g. constrained layout) once, on
-            the first frame, then keep that layout for every frame: rendering is about
+            one frame, then keep that layout for every frame: rendering is about
             twice as fast (the solver otherwise measures every text on every frame) and the
             panels do not jitter. That frame must hold every artist that takes space
             (titles, legends, twin axes, colour bars) at its widest (tick labels).
@@ -51,14 +51,16 @@ def _layout_once(update_fn, fig, layout_frame=None):
     solved = []
 
     def update(frame):
-        if not solved:
-            engine = fig.get_layout_engine()
-            if engine is not None:
-                update_fn(frame if layout_frame is None else layout_frame)
-                engine.execute(fig)             # the layout of that frame ...
-                fig.set_layout_engine("none")   # ... kept for every frame
-            solved.append(True)
-        return update_fn(frame)
+        if solved:
+            return update_fn(frame)
+        solved.append(True)
+        engine = fig.get_layout_engine()
+        if engine is None:
+            return update_fn(frame)
+        out = update_fn(frame if layout_frame is None else layout_frame)
+        engine.execute(fig)                     # the layout of that frame ...
+        fig.set_layout_engine("none")           # ... kept for every frame
+        return out if layout_frame is None else update_fn(frame)
 
     return update
 
