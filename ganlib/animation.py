@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt
 __all__ = ["animate", "to_html", "offline_controls"]
 
 
-def animate(update_fn, frames, fig=None, interval=100, blit=False, **kwargs):
+def animate(update_fn, frames, fig=None, interval=100, blit=False, fixed_layout=False,
+            layout_frame=None, **kwargs):
     """A ``matplotlib.animation.FuncAnimation`` calling ``update_fn(frame)`` per frame.
 
     Args:
@@ -21,6 +22,13 @@ def animate(update_fn, frames, fig=None, interval=100, blit=False, **kwargs):
         frames: an int (0..frames−1) or an iterable of frame values.
         fig: the Figure to animate (default: ``plt.gcf()``).
         interval: milliseconds between frames.
+        fixed_layout: solve the figure's layout engine (e.g. constrained layout) once, on
+            one frame, then keep that layout for every frame: rendering is about
+            twice as fast (the solver otherwise measures every text on every frame) and the
+            panels do not jitter. That frame must hold every artist that takes space
+            (titles, legends, twin axes, colour bars) at its widest (tick labels).
+        layout_frame: with ``fixed_layout``, the frame value whose layout is kept
+            (default: the first frame).
     Returns:
         the FuncAnimation; pass it to :func:`to_html` for the static book.
     """
@@ -28,9 +36,33 @@ def animate(update_fn, frames, fig=None, interval=100, blit=False, **kwargs):
     fig = plt.gcf() if fig is None else fig
     if isinstance(frames, int) and frames < 1:
         raise ValueError(f"frames={frames!r} must be >= 1 or an iterable")
+    if not isinstance(fixed_layout, bool):
+        raise ValueError(f"fixed_layout={fixed_layout!r} is not valid; allowed: True or False")
     frames = list(frames) if not isinstance(frames, int) else frames
+    if fixed_layout:
+        update_fn = _layout_once(update_fn, fig, layout_frame)
     return FuncAnimation(fig, update_fn, frames=frames, interval=interval, blit=blit,
                          repeat=True, cache_frame_data=False, **kwargs)
+
+
+def _layout_once(update_fn, fig, layout_frame=None):
+    """``update_fn`` that, on its first call, solves ``fig``'s layout on ``layout_frame``
+    (default: that first frame) and freezes it."""
+    solved = []
+
+    def update(frame):
+        if solved:
+            return update_fn(frame)
+        solved.append(True)
+        engine = fig.get_layout_engine()
+        if engine is None:
+            return update_fn(frame)
+        out = update_fn(frame if layout_frame is None else layout_frame)
+        engine.execute(fig)                     # the layout of that frame ...
+        fig.set_layout_engine("none")           # ... kept for every frame
+        return out if layout_frame is None else update_fn(frame)
+
+    return update
 
 
 def to_html(anim, default_mode="loop", close=True):
