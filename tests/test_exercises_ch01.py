@@ -82,13 +82,3 @@ def test_check_jsd_accepts_reference():
 def test_check_jsd_rejects(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
         ch01.check_jsd(wrong)
-
-
-# ----------------------------------------------------------------------------- unattempted stubs
-@pytest.mark.parametrize("check", [ch01.check_kl, ch01.check_mle_gaussian, ch01.check_jsd])
-def test_stub_returns_false(check, capsys):
-    def stub(*args):
-        raise NotImplementedError
-
-    assert check(stub) is False
-    assert "Not attempted yet" in capsys.readouterr().out

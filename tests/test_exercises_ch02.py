@@ -89,14 +89,3 @@ def test_extragradient_accepts_reference():
 def test_extragradient_rejects(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
         ch02.check_extragradient_matrix(wrong)
-
-
-@pytest.mark.parametrize("check", [ch02.check_bce, ch02.check_value_function,
-                                   ch02.check_alternating_step,
-                                   ch02.check_extragradient_matrix])
-def test_stub_returns_false(check, capsys):
-    def stub(*args):
-        raise NotImplementedError
-
-    assert check(stub) is False
-    assert "Not attempted yet" in capsys.readouterr().out

@@ -185,13 +185,3 @@ def test_check_w1_kr_reports_learner_errors():
         return x @ y        # shapes do not match
     with pytest.raises(AssertionError, match="raised ValueError"):
         ch05.check_w1_kr(broken)
-
-
-# ----------------------------------------------------------------------------- stubs
-@pytest.mark.parametrize("check", [ch05.check_w1_1d, ch05.check_gradient_penalty,
-                                   ch05.check_parallel_lines, ch05.check_w1_kr])
-def test_unattempted_stub_returns_false(check, capsys):
-    def stub(*args):
-        raise NotImplementedError
-    assert check(stub) is False
-    assert "Not attempted yet" in capsys.readouterr().out

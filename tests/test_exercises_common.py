@@ -1,8 +1,23 @@
 """Tests for ganlib.exercises._common: the checker wrapper and scalar()."""
+import importlib
+import inspect
+
 import pytest
 import torch
 
 from ganlib.exercises._common import NOT_ATTEMPTED, checker, scalar
+
+#: Checkers whose answer is not a function (their own stub, e.g. {"a": ...}, is tested in
+#: their chapter's test file).
+NOT_A_FUNCTION = {"check_curve_diagnosis"}
+#: Every public checker of a function answer in every chapter (ganlib.exercises.ch01 ... ch07),
+#: found, not listed: a new checker is covered without editing this file.
+CHAPTER_CHECKERS = [
+    fn
+    for module in (importlib.import_module(f"ganlib.exercises.ch{n:02d}") for n in range(1, 8))
+    for name, fn in inspect.getmembers(module, inspect.isfunction)
+    if name.startswith("check_") and fn.__module__ == module.__name__
+    and name not in NOT_A_FUNCTION]
 
 
 @checker
@@ -46,3 +61,13 @@ def test_scalar():
     assert scalar(torch.tensor([1.5])) == 1.5
     with pytest.raises(AssertionError, match="reduce over the batch"):
         scalar(torch.ones(3))
+
+
+@pytest.mark.parametrize("check", CHAPTER_CHECKERS,
+                         ids=lambda c: f"{c.__module__.rsplit('.', 1)[-1]}.{c.__name__}")
+def test_every_chapter_checker_reports_an_unattempted_stub(check, capsys):
+    def stub(*args):
+        raise NotImplementedError
+
+    assert check(stub) is False
+    assert "Not attempted yet" in capsys.readouterr().out
