@@ -55,7 +55,8 @@ def _round(v, digits=4):
 
 
 class _Recorder:
-    """Records one dataset's StackedTrainer every few steps into JSON-ready dicts."""
+    """Records the members of a StackedTrainer that train on one dataset: its grid for D's
+    heat map (or line), its readouts, and each member's JSON-ready record."""
 
     def __init__(self, data, name, heat_n, n_show, n_arrows, n_ref):
         self.data, self.name, self.heat_n = data, name, heat_n
@@ -117,19 +118,21 @@ class _Recorder:
             rec["fake"] = _b64(_q8(xk[:self.n_show], -self.lim, self.lim))
             rec["arrows"] = _b64(_q8(uv.numpy(), -1.0, 1.0))
         else:
-            counts, _ = np.histogram(xk[:, 0], bins=40, range=(self.lo, self.hi))
-            dens = counts / (max(len(xk), 1) * (self.hi - self.lo) / 40)   # all samples: 1
+            # density of all the samples (not only those in the window), on 40 bins
+            bins = 40
+            counts, _ = np.histogram(xk[:, 0], bins=bins, range=(self.lo, self.hi))
+            dens = counts / (max(len(xk), 1) * (self.hi - self.lo) / bins)
             rec["hist"] = _b64(_q8(dens, 0.0, 1.3 * self.pmax))
         return rec
 
 
-def _record(tr, step, recs, n_arrows):
+def _record(tr, step, recs):
     """One recorded step of every member of the StackedTrainer ``tr``: member k is recorded
     by ``recs[k]`` (the recorder of its dataset). Returns a list of K dicts."""
     x = tr.samples()                                                 # (K, n, d)
     with torch.no_grad():
         d = tr.D(torch.stack([r.grid for r in recs]))               # (K, m): D on each grid
-    xa = x[:, :n_arrows].detach().clone().requires_grad_(True)
+    xa = x[:, :recs[0].n_arrows].detach().clone().requires_grad_(True)
     (grad,) = torch.autograd.grad(tr.losses.g_loss(tr.D(xa)).sum(), xa)
     uv = torch.nan_to_num(-grad.detach(), 0.0, 0.0, 0.0)           # (K, a, d)
     # lengths scaled per run (its longest arrow = 1): directions are comparable across
@@ -390,10 +393,10 @@ def _train_group(job, recorders=None):
     member_data = [rec.data for rec in recs]
     tr = StackedTrainer(*build_members(member_data[0], [job["seed"]] * len(configs),
                                        job["model"]), member_data, configs)
-    per_step = [_record(tr, 0, recs, job["n_arrows"])]
+    per_step = [_record(tr, 0, recs)]
     while tr.step < job["steps"]:
         tr.run(job["every"])
-        per_step.append(_record(tr, tr.step, recs, job["n_arrows"]))
+        per_step.append(_record(tr, tr.step, recs))
     return {(ds, loss, lr, nc): _run_dict(tr, k, per_step, recs[k], ds, loss, lr, nc,
                                           job["seed"], clip_value, job["gp_weight"])
             for k, (ds, loss, lr, nc) in enumerate(settings)}

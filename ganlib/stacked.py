@@ -335,12 +335,15 @@ class RandomStreams:
 
     def __init__(self, data, keys, batch_size, latent_dim, prior, device):
         datas = list(data) if isinstance(data, (list, tuple)) else [data] * len(keys)
-        which = [next(i for i, d in enumerate(datas) if d is x) for x in datas]
-        keys = [(w, *k) for w, k in zip(which, keys)]          # (dataset, seed, n_critic, eps)
+        # one stream per distinct (dataset, seed, n_critic, draws_eps); a dataset is told
+        # apart by identity (its first position in datas)
+        first = [next(i for i, d in enumerate(datas) if d is data_k) for data_k in datas]
+        keys = [(i, *key) for i, key in zip(first, keys)]
         uniq = list(dict.fromkeys(keys))
-        self.streams = [Stream(datas[u[0]], batch_size, latent_dim, prior, u[1], device)
-                        for u in uniq]
-        self.n_critic, self.gp = [u[2] for u in uniq], [u[3] for u in uniq]
+        self.streams = [Stream(datas[i], batch_size, latent_dim, prior, seed, device)
+                        for i, seed, _, _ in uniq]
+        self.n_critic = [n_critic for _, _, n_critic, _ in uniq]
+        self.gp = [draws_eps for _, _, _, draws_eps in uniq]
         idx = [uniq.index(k) for k in keys]
         self.idx = None if idx == list(range(len(keys))) else torch.tensor(idx, device=device)
         self.data, self.B, self.device = data, batch_size, device
