@@ -122,8 +122,26 @@ class StackedTrainer:
         self.fixed_z = torch.stack([Stream(None, cfg.batch_size, self.latent_dim, cfg.prior,
                                            c.seed, self.device).fixed_z(cfg.n_samples)
                                     for c in configs])  # (K, n, latent)
-        self.snapshots, self.use_r1 = {}, bool(self.r1_weight.any())
+        self.snapshots = {}
+        self._plan = [self._d_plan(i, specs) for i in range(int(self.n_critic.max()))]
         self._take_snapshot()
+
+    def _d_plan(self, i, specs):
+        """Who computes what in D step i of a round: the members with n_critic > i (``rows``,
+        None: all), their losses, and among them (positions in ``rows``) those with a
+        gradient penalty and those with R1 (None: all of them, empty: none). A step computes
+        only these members: the others would be multiplied by 0 (a mixed n_critic, or GP
+        beside clipping, costs only what it uses)."""
+        rows = [k for k, c in enumerate(self.configs) if c.n_critic > i]
+        def subset(flags):
+            sub = [j for j, k in enumerate(rows) if flags[k]]
+            return None if len(sub) == len(rows) else torch.tensor(sub, device=self.device)
+        gp = subset([s.penalty is not None for s in specs])
+        r1 = subset([bool(c.r1_weight) for c in self.configs])
+        idx = None if len(rows) == self.K else torch.tensor(rows, device=self.device)
+        losses = self.losses if idx is None else MemberLosses(
+            [(self.configs[k].loss, self.configs[k].label_smoothing) for k in rows], self.device)
+        return idx, losses, (gp, _take(self.gp_weight, idx)), (r1, _take(self.r1_weight, idx))
 
     def _take_snapshot(self):
         """Last finite state, taken at every NaN check (each log step), as the Trainer does."""
@@ -139,17 +157,24 @@ class StackedTrainer:
             self.opt_g.restore(self._snap[1], new)
 
     def _d_update(self, i, active):
-        x_real, z, eps = self.streams.draw_d(i)
-        with torch.no_grad():
-            x_fake = self.G(z)  # (K, B, d)
+        idx, losses, gp, r1 = self._plan[i]
+        x_real, z, eps = (_take(t, idx) for t in self.streams.draw_d(i))  # (k, B, ...)
         views = self.D.views()
-        real_logits, fake_logits = self.D(x_real, views), self.D(x_fake, views)  # (K, B) each
-        loss = self.losses.d_loss(real_logits, fake_logits)  # (K,)
-        if eps is not None:
-            loss = loss + self.gp_weight * stacked_gradient_penalty(
-                lambda x: self.D(x, views), x_real, x_fake, eps)
-        if self.use_r1:
-            loss = loss + self.r1_weight * stacked_r1_penalty(lambda x: self.D(x, views), x_real)
+        sub = [_take(v, idx) for v in views]                 # the stepping members' layers
+        with torch.no_grad():
+            x_fake = self.G(z, [_take(v, idx) for v in self.G.views()])  # (k, B, d)
+        real_logits, fake_logits = self.D(x_real, sub), self.D(x_fake, sub)  # (k, B) each
+        loss = losses.d_loss(real_logits, fake_logits)  # (k,)
+        for (rows, weight), penalty in ((gp, stacked_gradient_penalty), (r1, stacked_r1_penalty)):
+            if rows is not None and not len(rows):
+                continue                                     # no member has this penalty
+            pv = [_take(v, rows) for v in sub]
+            args = [_take(t, rows) for t in ((x_real, x_fake, eps) if penalty is
+                                             stacked_gradient_penalty else (x_real,))]
+            pen = _take(weight, rows) * penalty(lambda x, pv=pv: self.D(x, pv), *args)
+            loss = loss + pen if rows is None else loss.index_add(0, rows, pen)
+        if idx is not None:                                  # (K,): 0 for the idle members
+            loss = loss.new_zeros(self.K).index_copy(0, idx, loss)
         finite = torch.isfinite(loss)
         grads = torch.autograd.grad(torch.where(active & finite, loss, 0.0).sum(),
                                     [v for v in views if v is not None])
@@ -161,7 +186,12 @@ class StackedTrainer:
             torch.minimum(torch.maximum(flat, -self.clip, out=flat), self.clip, out=flat)
         self._sum_d += torch.where(active, loss.detach(), 0.0)
         self._n_d += active
-        self._last_d = (real_logits.detach(), fake_logits.detach())
+        # each member's logits of its own last D step (logged as d_real / d_fake)
+        real, fake = real_logits.detach(), fake_logits.detach()
+        if idx is not None:
+            real = self._last_d[0].index_copy(0, idx, real)
+            fake = self._last_d[1].index_copy(0, idx, fake)
+        self._last_d = (real, fake)
 
     def _g_update(self, want_norm):
         z = self.streams.draw_g()
@@ -221,6 +251,11 @@ class StackedTrainer:
     def samples(self):
         """G_k(fixed_z_k) for every member: (K, n_samples, d)."""
         return self.G(self.fixed_z)
+
+
+def _take(t, rows):
+    """Rows ``rows`` (a tensor of indices) of the member dimension of ``t``; None: all."""
+    return t if rows is None or t is None else t.index_select(0, rows)
 
 
 def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired=False,
