@@ -1,6 +1,7 @@
 """Every GAN loss as a pure function of discriminator logits (or critic scores).
 
-Inputs are logits ``(B,)`` (D(x) = sigmoid(logit)); every loss is a mean over the batch and
+Inputs are logits ``(B,)`` (D(x) = sigmoid(logit)); every loss is a mean over the batch (the
+last dim: :func:`per_member` lets the stacked engine pass (K, B) for K runs) and
 is computed with ``softplus``/``logsigmoid`` (never ``log(sigmoid(x))``), using the
 identities  -log D = softplus(-l)  and  -log(1 - D) = softplus(l).
 Penalties take the discriminator ``D`` and return the penalty WITHOUT its weight λ (the
@@ -13,8 +14,10 @@ Gulrajani et al. 2017; Mao et al. 2017; Lim & Ye 2017; Kodali et al. 2017; Mesch
 """
 from __future__ import annotations
 
+import contextvars
 import math
 import numbers
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -28,13 +31,31 @@ __all__ = [
     "least_squares_discriminator_loss", "least_squares_generator_loss",
     "hinge_discriminator_loss", "hinge_generator_loss", "gradient_penalty", "dragan_penalty",
     "r1_penalty", "interpolation_eps", "clip_weights_", "LossSpec", "LOSSES", "get_loss",
+    "per_member",
 ]
+
+
+_PER_MEMBER = contextvars.ContextVar("per_member", default=False)
+
+
+@contextmanager
+def per_member():
+    """Inside this block every loss of this module also takes logits (K, B) of K independent
+    runs and returns their K losses (K,): each is a mean over the batch, the last dim. The
+    stacked engine (:class:`ganlib.stacked.MemberLosses`) computes all members' losses so,
+    with these very formulas. Outside it, (B, 1) or (K, B) logits are refused: a D output
+    of shape (B, 1) is a common slip, not K runs."""
+    token = _PER_MEMBER.set(True)
+    try:
+        yield
+    finally:
+        _PER_MEMBER.reset(token)
 
 
 def _logits(name: str, x) -> torch.Tensor:
     if not torch.is_tensor(x) or not x.is_floating_point():
         raise ValueError(f"{name} must be a floating-point tensor of shape (B,), got {type(x)}")
-    if x.dim() != 1:
+    if x.dim() != 1 and not (x.dim() == 2 and _PER_MEMBER.get()):
         raise ValueError(f"{name} has shape {tuple(x.shape)}; expected (B,)")
     return x
 
@@ -78,9 +99,9 @@ def _bce(logits, y) -> torch.Tensor:
     if not torch.is_tensor(y):                   # float labels: the hot path of the trainer
         out = y * F.softplus(-logits) if y else 0.0
         out = out + (1 - y) * F.softplus(logits) if y != 1 else out
-        return out.mean() if torch.is_tensor(out) else logits.new_zeros(())
+        return out.mean(-1) if torch.is_tensor(out) else logits.new_zeros(logits.shape[:-1])
     pos = torch.where(y == 0, 0.0, y * F.softplus(-logits))
-    return (pos + torch.where(y == 1, 0.0, (1 - y) * F.softplus(logits))).mean()
+    return (pos + torch.where(y == 1, 0.0, (1 - y) * F.softplus(logits))).mean(-1)
 
 
 def smooth_labels(real_label: float = 1.0, smoothing: float = 0.0) -> float:
@@ -116,7 +137,7 @@ def minimax_generator_loss(fake_logits) -> torch.Tensor:
     saturation problem. fake_logits: (B,). Goodfellow et al. 2014. Taught in chapter 4,
     Saturation.
     """
-    return -F.softplus(_logits("fake_logits", fake_logits)).mean()
+    return -F.softplus(_logits("fake_logits", fake_logits)).mean(-1)
 
 
 def nonsaturating_generator_loss(fake_logits) -> torch.Tensor:
@@ -125,7 +146,7 @@ def nonsaturating_generator_loss(fake_logits) -> torch.Tensor:
     dL/df = -(1 - sigmoid(f))/B ≈ -1/B when f -> -inf, so G still learns early on.
     fake_logits: (B,). Goodfellow et al. 2014 (section 3). Taught in chapter 4, Saturation.
     """
-    return F.softplus(-_logits("fake_logits", fake_logits)).mean()
+    return F.softplus(-_logits("fake_logits", fake_logits)).mean(-1)
 
 
 def wasserstein_critic_loss(real_scores, fake_scores) -> torch.Tensor:
@@ -133,14 +154,15 @@ def wasserstein_critic_loss(real_scores, fake_scores) -> torch.Tensor:
     Kantorovich-Rubinstein estimate of W1 for a 1-Lipschitz critic). Scores (B,), unbounded.
     Arjovsky et al. 2017. Taught in chapter 5, Wasserstein GANs.
     """
-    return _logits("fake_scores", fake_scores).mean() - _logits("real_scores", real_scores).mean()
+    f, r = _logits("fake_scores", fake_scores), _logits("real_scores", real_scores)
+    return f.mean(-1) - r.mean(-1)
 
 
 def wasserstein_generator_loss(fake_scores) -> torch.Tensor:
     """WGAN generator loss L_G = -E[f(G(z))]. fake_scores: (B,). Arjovsky et al. 2017.
     Taught in chapter 5, Wasserstein GANs.
     """
-    return -_logits("fake_scores", fake_scores).mean()
+    return -_logits("fake_scores", fake_scores).mean(-1)
 
 
 def least_squares_discriminator_loss(real_logits, fake_logits) -> torch.Tensor:
@@ -148,14 +170,14 @@ def least_squares_discriminator_loss(real_logits, fake_logits) -> torch.Tensor:
     Mao et al. 2017. Taught in chapter 5, Wasserstein GANs (other losses).
     """
     r, f = _logits("real_logits", real_logits), _logits("fake_logits", fake_logits)
-    return 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f**2).mean()
+    return 0.5 * ((r - 1) ** 2).mean(-1) + 0.5 * (f**2).mean(-1)
 
 
 def least_squares_generator_loss(fake_logits) -> torch.Tensor:
     """LSGAN G loss ½E[(D(G(z)) - 1)²] on raw outputs (B,). Mao et al. 2017.
     Taught in chapter 5, Wasserstein GANs (other losses).
     """
-    return 0.5 * ((_logits("fake_logits", fake_logits) - 1) ** 2).mean()
+    return 0.5 * ((_logits("fake_logits", fake_logits) - 1) ** 2).mean(-1)
 
 
 def hinge_discriminator_loss(real_logits, fake_logits) -> torch.Tensor:
@@ -163,14 +185,14 @@ def hinge_discriminator_loss(real_logits, fake_logits) -> torch.Tensor:
     Lim & Ye 2017; Miyato et al. 2018. Taught in chapter 5, Wasserstein GANs.
     """
     r, f = _logits("real_logits", real_logits), _logits("fake_logits", fake_logits)
-    return F.relu(1 - r).mean() + F.relu(1 + f).mean()
+    return F.relu(1 - r).mean(-1) + F.relu(1 + f).mean(-1)
 
 
 def hinge_generator_loss(fake_logits) -> torch.Tensor:
     """Hinge G loss -E[D(G(z))]. fake_logits: (B,). Lim & Ye 2017.
     Taught in chapter 5, Wasserstein GANs.
     """
-    return -_logits("fake_logits", fake_logits).mean()
+    return -_logits("fake_logits", fake_logits).mean(-1)
 
 
 def _grad_norm_penalty(D, x_hat: torch.Tensor) -> torch.Tensor:

@@ -286,9 +286,10 @@ STACKABLE = _losses.STACKABLE  # derived from losses.LossSpec.stackable
 class MemberLosses:
     """The losses of :mod:`ganlib.losses` per member: logits (K, B) -> losses (K,).
 
-    ``specs[k] = (loss name, label_smoothing)``. Each loss function (a mean over the batch)
-    is mapped over the member dimension with ``torch.func.vmap``, so the formulas live in
-    losses.py only; members with different losses are computed group by group.
+    ``specs[k] = (loss name, label_smoothing)``. The loss functions themselves take the
+    (K, B) logits of a group of members inside :func:`ganlib.losses.per_member` (a mean over
+    the batch per row), so the formulas live in losses.py only; members with different
+    losses are computed group by group.
     """
 
     def __init__(self, specs, device):
@@ -300,14 +301,14 @@ class MemberLosses:
             d_fn, g_fn, _ = spec = _losses.get_loss(name)
             if spec.labels:  # one-sided label smoothing, as Trainer._labels
                 d_fn = lambda r, f, d=d_fn, s=_losses.smooth_labels(1.0, smoothing): d(r, f, s, 0.0)  # noqa: E731
-            self.groups.append((torch.tensor(ks, device=device), torch.func.vmap(d_fn),
-                                torch.func.vmap(g_fn)))
+            self.groups.append((torch.tensor(ks, device=device), d_fn, g_fn))
         self.order = torch.cat([g[0] for g in self.groups])
 
     def _apply(self, which, logits):
-        if len(self.groups) == 1:
-            return self.groups[0][which](*logits)
-        parts = [g[which](*(t.index_select(0, g[0]) for t in logits)) for g in self.groups]
+        with _losses.per_member():
+            if len(self.groups) == 1:
+                return self.groups[0][which](*logits)
+            parts = [g[which](*(t.index_select(0, g[0]) for t in logits)) for g in self.groups]
         out = torch.empty(self.K, dtype=parts[0].dtype, device=parts[0].device)
         return out.index_copy(0, self.order, torch.cat(parts))
 

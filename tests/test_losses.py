@@ -254,3 +254,19 @@ def test_numpy_numbers_work():
     D = torch.nn.Linear(2, 1)
     losses.clip_weights_(D, np.float32(0.01))
     assert all(p.abs().max() <= 0.01 + 1e-9 for p in D.parameters())
+
+
+@pytest.mark.parametrize("name", [n for n, s in losses.LOSSES.items() if s.stackable])
+def test_per_member_rows_equal_single_runs(name):
+    """Inside per_member, (K, B) logits give the K per-row losses; outside, (K, B) is refused."""
+    d_fn, g_fn, _ = losses.get_loss(name)
+    gen = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(3, 16, generator=gen), 4 * torch.randn(3, 16, generator=gen)
+    with losses.per_member():
+        d, g = d_fn(real, fake), g_fn(fake)
+    assert d.shape == g.shape == (3,)
+    for k in range(3):
+        torch.testing.assert_close(d[k], d_fn(real[k], fake[k]), rtol=1e-6, atol=1e-7)
+        torch.testing.assert_close(g[k], g_fn(fake[k]), rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match=r"has shape \(3, 16\); expected \(B,\)"):
+        d_fn(real, fake)

@@ -41,7 +41,7 @@ def assert_member_matches(result, k, trainer, rtol=1e-3):
     for a, b in zip(stacked, single):
         torch.testing.assert_close(a, b, rtol=0, atol=5 * lr)
     hist = result.histories[result.histories.member == k]
-    for field in ("loss_d", "loss_g"):
+    for field in ("loss_d", "loss_g", "d_real", "d_fake"):  # D(x): each member's last D step
         single_curve = torch.tensor(getattr(trainer.history, field), dtype=torch.float32)
         torch.testing.assert_close(torch.tensor(hist[field].values), single_curve,
                                    rtol=rtol, atol=rtol * single_curve.abs().max().item())
