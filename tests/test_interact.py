@@ -29,6 +29,7 @@ def runs_json(html):
 
 
 def test_module_is_callable_and_static_mode_emits_only_html():
+    plt.close("all")                       # figures other tests left open are not ours
     fig = ganlib.interact(draw, name="demo", mu=(-1.0, 1.0, 0.5), method=["a", "b"],
                           static=True)
     bundle = fig._repr_mimebundle_()
