@@ -13,7 +13,7 @@ the stacked engine (:mod:`ganlib.sweep`), or declare ``sweep="default"`` if swee
 
 Chapter 2 uses the defaults (Algorithm 1 of Goodfellow et al. 2014), chapter 4 switches
 ``loss`` between "minimax" and "nonsaturating", chapter 5 sets "wgan"/"wgan-gp" and ``n_critic``,
-chapter 7 the tricks (R1, label smoothing and noise, instance noise, lr decay) and the measured
+chapters 7 and 8 the tricks (R1, label smoothing and noise, instance noise, lr decay), chapter 7 the measured
 per-toy :data:`RECIPES` / :data:`RECIPE_MODELS` behind :func:`recommended_config`
 (benchmarks/README.md). ``ganlib.train`` re-exports these names.
 """

@@ -107,7 +107,7 @@ def _bce(logits, y) -> torch.Tensor:
 def smooth_labels(real_label: float = 1.0, smoothing: float = 0.0) -> float:
     """One-sided label smoothing (Salimans et al. 2016): the real label becomes
     ``real_label · (1 - smoothing)`` (1 -> 0.9 for smoothing 0.1); the fake label stays 0.
-    Taught in chapter 4, Saturation (and chapter 7, Practice).
+    Taught in chapter 8, Mode collapse (and chapter 7, Practice).
     """
     if not 0.0 <= _number("smoothing", smoothing, "a number in [0, 1)") < 1.0:
         raise ValueError(f"smoothing={smoothing!r} must lie in [0, 1)")
@@ -119,7 +119,7 @@ def noisy_labels(labels, flip_prob: float, generator=None) -> torch.Tensor:
     """Flip each label y -> 1 - y with probability ``flip_prob`` (label noise, ganhacks).
 
     labels: a tensor (B,) (or any shape); returns a new tensor of the same shape.
-    Taught in chapter 7, Practice.
+    Taught in chapter 8, Mode collapse (and chapter 7, Practice).
     """
     _prob("flip_prob", flip_prob)
     if not torch.is_tensor(labels):

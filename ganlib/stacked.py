@@ -179,7 +179,8 @@ class StackedOptimizer:
 
     ``step(grad, mask)``: grad (K, P); members with ``mask[k] = False`` are left untouched
     (parameters and state), which freezes diverged members. Taught in chapter 7, Practice
-    (optimizer choices); used by sweeps in chapters 4 and 5.
+    (optimizer choices); used by sweeps in chapters 4 and 5, and by the hand-written
+    loop of chapter 8 (Mode collapse).
     """
 
     def __init__(self, param: torch.Tensor, kind: str, lr, betas=(0.9, 0.999),

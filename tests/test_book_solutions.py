@@ -26,7 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import ganlib
 from ganlib import data, models, losses, theory, metrics, train
-from ganlib.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07
+from ganlib.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09
 """
 
 SOLUTION = re.compile(r"^(:{3,}|`{3,})\{solution\}.*?$(.*?)^\1\s*$", re.S | re.M)

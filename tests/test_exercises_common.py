@@ -1,20 +1,24 @@
 """Tests for ganlib.exercises._common: the checker wrapper and scalar()."""
 import importlib
 import inspect
+import pkgutil
 
 import pytest
 import torch
 
+import ganlib.exercises
 from ganlib.exercises._common import NOT_ATTEMPTED, checker, scalar
 
 #: Checkers whose answer is not a function (their own stub, e.g. {"a": ...}, is tested in
 #: their chapter's test file).
 NOT_A_FUNCTION = {"check_curve_diagnosis"}
-#: Every public checker of a function answer in every chapter (ganlib.exercises.ch01 ... ch07),
-#: found, not listed: a new checker is covered without editing this file.
+#: Every public checker of a function answer in every chapter module (ganlib.exercises.chNN),
+#: found, not listed: a new checker or chapter is covered without editing this file.
 CHAPTER_CHECKERS = [
     fn
-    for module in (importlib.import_module(f"ganlib.exercises.ch{n:02d}") for n in range(1, 8))
+    for module in (importlib.import_module(f"ganlib.exercises.{m.name}")
+                   for m in pkgutil.iter_modules(ganlib.exercises.__path__)
+                   if m.name.startswith("ch"))
     for name, fn in inspect.getmembers(module, inspect.isfunction)
     if name.startswith("check_") and fn.__module__ == module.__name__
     and name not in NOT_A_FUNCTION]
