@@ -77,6 +77,7 @@
   function drawPanel(cv, data, run, s) {
     var ctx = cv.getContext("2d"), W = cv.width, H = cv.height, ds = data.datasets[run.settings.dataset];
     var bar = 46, P = W - bar, lim = ds.lim, col = data.colors;
+    var bx = P + 8, bw = 12, top = 18, bh = H - 36;   // D's scale: colour bar (2D) or axis (1D)
     ctx.clearRect(0, 0, W, H);
     ctx.font = FONT;
     var rec = run.steps[s];
@@ -131,7 +132,7 @@
       var d = decode(rec.heat);
       ctx.strokeStyle = col.D; ctx.beginPath();
       for (var j = 0; j < d.length; j++) {
-        var xx = j / (d.length - 1) * P, yy2 = H - 4 - d[j] / 255 * (H - 8);
+        var xx = j / (d.length - 1) * P, yy2 = top + bh - d[j] / 255 * bh;
         if (j) { ctx.lineTo(xx, yy2); } else { ctx.moveTo(xx, yy2); }
       }
       ctx.stroke();
@@ -140,11 +141,18 @@
       [["p_data", col.data], ["G(z) histogram", col.model], ["D(x)", col.D]].forEach(
         function (e, j) { ctx.fillStyle = e[1]; ctx.fillText(e[0], 6, 34 + 16 * j); });
     }
-    // colour bar (D's scale at this step)
-    var bx = P + 8, bw = 12, top = 18, bh = H - 36;
-    for (var t = 0; t < bh; t++) {
-      ctx.fillStyle = ds.dim === 2 ? rgb(cmap(data.cmap, 1 - t / bh)) : col.D;
-      ctx.fillRect(bx, top + t, bw, 1);
+    if (ds.dim === 2) {                       // colour bar: the heat map's scale at this step
+      for (var t = 0; t < bh; t++) {
+        ctx.fillStyle = rgb(cmap(data.cmap, 1 - t / bh));
+        ctx.fillRect(bx, top + t, bw, 1);
+      }
+    } else {                                  // 1D: an axis for the D(x) curve, same span
+      var ax = bx + bw / 2;
+      ctx.strokeStyle = col.D; ctx.lineWidth = 2; ctx.beginPath();
+      ctx.moveTo(ax, top); ctx.lineTo(ax, top + bh);
+      ctx.moveTo(ax - 5, top); ctx.lineTo(ax + 5, top);
+      ctx.moveTo(ax - 5, top + bh); ctx.lineTo(ax + 5, top + bh);
+      ctx.stroke();
     }
     ctx.fillStyle = "#000";
     ctx.fillText(label(rec.d_range[1]), bx - 4, top - 4);
