@@ -7,7 +7,8 @@ argument and the expected shape.
 Taught in chapter 2, The minimax game (MLP G and D); chapter 4, Saturation; chapter 5,
 Wasserstein GANs (spectral norm, critics); chapter 6, Evaluation (DCGAN on digits).
 Paper: Radford, Metz & Chintala 2016, "Unsupervised Representation Learning with Deep
-Convolutional GANs" (DCGAN); Miyato et al. 2018, "Spectral Normalization for GANs".
+Convolutional GANs" (DCGAN); Miyato et al. 2018, "Spectral Normalization for GANs"; Mirza &
+Osindero 2014, "Conditional GANs"; Miyato & Koyama 2018, "cGANs with Projection Discriminator".
 """
 from __future__ import annotations
 
@@ -115,21 +116,55 @@ class MLPDiscriminator(nn.Module):
         return self.net(x).squeeze(-1)  # (B, 1) -> (B,)
 
 
+def _check_labels(y, batch: int, n_classes: int | None, soft: bool) -> torch.Tensor:
+    """Class labels of a conditional model: (B,) integers in [0, n_classes) (or, where
+    ``soft``, (B, n_classes) rows of label weights) -> (B, n_classes) float or (B,) long."""
+    if n_classes is None:
+        if y is not None:
+            raise ValueError("y was given but the model is unconditional (n_classes=None)")
+        return None
+    if y is None:
+        raise ValueError(f"y is missing: the model is conditional (n_classes={n_classes}); "
+                         f"pass labels of shape ({batch},) with integers in [0, {n_classes})")
+    if not torch.is_tensor(y):
+        raise ValueError(f"y={type(y).__name__} must be a tensor of class labels: shape "
+                         f"({batch},) with integers in [0, {n_classes})")
+    if soft and y.is_floating_point() and y.shape == (batch, n_classes):
+        return y
+    if y.shape != (batch,) or y.is_floating_point() or y.dtype == torch.bool:
+        allowed = f"({batch},) integers in [0, {n_classes})" + (
+            f" or ({batch}, {n_classes}) float label weights" if soft else "")
+        raise ValueError(f"y has shape {tuple(y.shape)} and dtype {y.dtype}; expected "
+                         f"{allowed}")
+    if len(y) and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"y has labels in [{int(y.min())}, {int(y.max())}]; allowed: "
+                         f"integers in [0, {n_classes})")
+    return y.long()
+
+
 class DCGANGenerator(nn.Module):
     """DCGAN-style G: z (B, latent_dim) -> images (B, channels, S, S) in [-1, 1] (tanh).
 
     Linear -> (2·width, S/4, S/4) -> ConvTranspose(4, stride 2) ×2 with BatchNorm + ReLU
     (Radford et al. 2016); S = ``image_size`` ∈ {8, 28}. Taught in chapter 6, Evaluation.
+
+    ``n_classes`` (default None: unconditional) makes it a class-conditional G(z, y)
+    (Mirza & Osindero 2014): the one-hot code e_y of the label is concatenated to z, so the
+    first layer computes W_z z + W_y e_y. ``forward(z, y)`` takes ``y`` of shape (B,) (class
+    indices) or (B, n_classes) float rows (e.g. a blend of two one-hot codes, for latent
+    interpolation across classes).
     """
 
     def __init__(self, latent_dim: int = 32, image_size: int = 8, channels: int = 1,
-                 width: int = 64):
+                 width: int = 64, n_classes: int | None = None):
         super().__init__()
         self.latent_dim, self.channels = _posint("latent_dim", latent_dim), _posint(
             "channels", channels)
         self.image_size = _choice("image_size", image_size, _IMAGE_SIZES)
+        self.n_classes = None if n_classes is None else _posint("n_classes", n_classes)
         self.width, base = _posint("width", width), image_size // 4
-        self.project = nn.Sequential(nn.Linear(latent_dim, 2 * width * base * base, bias=False),
+        in_dim = latent_dim + (self.n_classes or 0)
+        self.project = nn.Sequential(nn.Linear(in_dim, 2 * width * base * base, bias=False),
                                      nn.BatchNorm1d(2 * width * base * base), nn.ReLU())
         self.deconv = nn.Sequential(
             nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False),  # S/4 -> S/2
@@ -137,8 +172,13 @@ class DCGANGenerator(nn.Module):
             nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh())  # S/2 -> S
         self._base = base
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         z = _check_vectors("z", z, self.latent_dim)  # (B, latent_dim)
+        y = _check_labels(y, len(z), self.n_classes, soft=True)
+        if y is not None:
+            code = y.to(z.dtype) if y.dim() == 2 else \
+                nn.functional.one_hot(y, self.n_classes).to(z.dtype)   # (B, n_classes)
+            z = torch.cat([z, code], dim=1)  # (B, latent_dim + n_classes)
         h = self.project(z).view(len(z), 2 * self.width, self._base, self._base)
         return self.deconv(h)  # (B, 2w, S/4, S/4) -> (B, channels, S, S)
 
@@ -149,13 +189,20 @@ class DCGANDiscriminator(nn.Module):
     Conv(4, stride 2) + LeakyReLU(0.2) ×2 (BatchNorm on the second unless
     ``batch_norm=False``, which a gradient-penalty critic needs) then Linear -> 1
     (Radford et al. 2016). Taught in chapter 6, Evaluation.
+
+    ``n_classes`` (default None: unconditional) makes it a class-conditional D(x, y) with a
+    projection head (Miyato & Koyama 2018): with φ(x) the flattened features before the last
+    Linear (w, b), the logit is D(x, y) = wᵀφ(x) + b + e_yᵀφ(x), where e_y is a learned
+    embedding of the label (``self.embed``). ``forward(x, y)`` takes ``y`` of shape (B,).
     """
 
     def __init__(self, image_size: int = 8, channels: int = 1, width: int = 64,
-                 batch_norm: bool = True, spectral_norm: bool = False):
+                 batch_norm: bool = True, spectral_norm: bool = False,
+                 n_classes: int | None = None):
         super().__init__()
         self.image_size = _choice("image_size", image_size, _IMAGE_SIZES)
         self.channels, self.width = _posint("channels", channels), _posint("width", width)
+        self.n_classes = None if n_classes is None else _posint("n_classes", n_classes)
         base = image_size // 4
         self.net = nn.Sequential(
             _maybe_sn(nn.Conv2d(channels, width, 4, 2, 1), spectral_norm),  # S -> S/2
@@ -163,28 +210,35 @@ class DCGANDiscriminator(nn.Module):
             _maybe_sn(nn.Conv2d(width, 2 * width, 4, 2, 1), spectral_norm),  # S/2 -> S/4
             nn.BatchNorm2d(2 * width) if batch_norm else nn.Identity(), nn.LeakyReLU(0.2),
             nn.Flatten(), _maybe_sn(nn.Linear(2 * width * base * base, 1), spectral_norm))
+        if self.n_classes is not None:
+            self.embed = _maybe_sn(nn.Embedding(self.n_classes, 2 * width * base * base),
+                                   spectral_norm)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         expected = (self.channels, self.image_size, self.image_size)
         if x.dim() != 4 or tuple(x.shape[1:]) != expected:
             raise ValueError(f"x has shape {tuple(x.shape)}; expected (B, {expected[0]}, "
                              f"{expected[1]}, {expected[2]})")
-        return self.net(x).squeeze(-1)  # (B, C, S, S) -> (B,)
+        y = _check_labels(y, len(x), self.n_classes, soft=False)
+        if y is None:
+            return self.net(x).squeeze(-1)  # (B, C, S, S) -> (B,)
+        phi = self.net[:-1](x)  # (B, 2w·(S/4)²) features φ(x)
+        return self.net[-1](phi).squeeze(-1) + (self.embed(y) * phi).sum(1)  # (B,)
 
 
 def dcgan_init(module: nn.Module) -> nn.Module:
-    """DCGAN initialisation in place: conv/linear weights ~ N(0, 0.02), biases 0, BatchNorm
-    weights ~ N(1, 0.02), biases 0 (Radford et al. 2016). Works as ``G.apply(dcgan_init)``
+    """DCGAN initialisation in place: conv/linear/embedding weights ~ N(0, 0.02), biases 0,
+    BatchNorm weights ~ N(1, 0.02), biases 0 (Radford et al. 2016). Works as ``G.apply(dcgan_init)``
     or ``dcgan_init(G)``; returns ``module``. Uses torch's global RNG (seed first).
     Taught in chapter 6, Evaluation.
     """
     for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
             weight = (m.parametrizations.weight.original
                       if nn.utils.parametrize.is_parametrized(m, "weight") else m.weight)
             with torch.no_grad():
                 weight.normal_(0.0, 0.02)
-            if m.bias is not None:
+            if getattr(m, "bias", None) is not None:
                 nn.init.zeros_(m.bias)
         elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and m.affine:
             nn.init.normal_(m.weight, 1.0, 0.02)

@@ -148,3 +148,62 @@ def test_bad_arguments_are_refused_by_name(build, name):
 def test_numpy_integers_work():
     net = models.MLP(np.int64(3), np.int64(2), hidden=(np.int64(4),))
     assert net(torch.zeros(5, 3)).shape == (5, 2)
+
+
+def test_conditional_dcgan_shapes_and_one_hot_input():
+    torch.manual_seed(0)
+    G = models.DCGANGenerator(latent_dim=4, image_size=8, width=8, n_classes=3).eval()
+    D = models.DCGANDiscriminator(image_size=8, width=8, n_classes=3).eval()
+    z, y = torch.randn(6, 4), torch.tensor([0, 1, 2, 2, 1, 0])
+    x = G(z, y)
+    assert x.shape == (6, 1, 8, 8) and D(x, y).shape == (6,)
+    one_hot = torch.eye(3)[y]                       # soft-label path, same codes
+    assert torch.allclose(G(z, one_hot), x)
+    # the first layer computes W_z z + W_y e_y: the label selects a column of W_y
+    W = G.project[0].weight                         # (2w·4, 4 + 3)
+    assert torch.allclose(G.project[0](torch.cat([z, one_hot], 1)),
+                          z @ W[:, :4].T + W[:, 4 + y].T)
+    # a blend of two codes lies between them in the first layer (latent interpolation)
+    mid = G.project[0](torch.cat([z[:1], 0.5 * (torch.eye(3)[:1] + torch.eye(3)[1:2])], 1))
+    ends = [G.project[0](torch.cat([z[:1], torch.eye(3)[k:k + 1]], 1)) for k in (0, 1)]
+    assert torch.allclose(mid, 0.5 * (ends[0] + ends[1]), atol=1e-6)
+    assert models.DCGANGenerator(image_size=8, width=8).project[0].in_features == 32
+
+
+def test_projection_discriminator_formula():
+    torch.manual_seed(0)
+    D = models.dcgan_init(models.DCGANDiscriminator(image_size=8, width=8, n_classes=4))
+    D.eval()
+    x, y = torch.randn(5, 1, 8, 8), torch.tensor([3, 0, 1, 2, 3])
+    phi = D.net[:-1](x)                                           # (5, 2w·4) features
+    w, b = D.net[-1].weight[0], D.net[-1].bias[0]
+    expected = phi @ w + b + (D.embed.weight[y] * phi).sum(1)     # (ch06-proj)
+    assert torch.allclose(D(x, y), expected, atol=1e-6)
+    # changing the label changes only the projection term: (v_y - v_y')·φ(x)
+    y2 = (y + 1) % 4
+    assert torch.allclose(D(x, y) - D(x, y2),
+                          ((D.embed.weight[y] - D.embed.weight[y2]) * phi).sum(1), atol=1e-6)
+    assert not torch.allclose(D(x, y), D(x, y2))
+    assert abs(D.embed.weight.std() - 0.02) < 0.005               # dcgan_init covers it
+
+
+def test_conditional_dcgan_label_validation():
+    G = models.DCGANGenerator(latent_dim=4, image_size=8, width=8, n_classes=3)
+    D = models.DCGANDiscriminator(image_size=8, width=8, n_classes=3)
+    z, x = torch.randn(2, 4), torch.randn(2, 1, 8, 8)
+    with pytest.raises(ValueError, match=r"y is missing: the model is conditional \(n_classes=3\)"):
+        G(z)
+    with pytest.raises(ValueError, match=r"labels in \[0, 3\]; allowed: integers in \[0, 3\)"):
+        D(x, torch.tensor([0, 3]))
+    with pytest.raises(ValueError, match=r"y has shape \(3,\).*expected \(2,\) integers"):
+        G(z, torch.tensor([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"\(2, 3\) float label weights"):
+        G(z, torch.zeros(2, 4))
+    with pytest.raises(ValueError, match=r"expected \(2,\) integers in \[0, 3\)$"):
+        D(x, torch.eye(3)[:2])                      # D takes class indices only
+    with pytest.raises(ValueError, match="must be a tensor of class labels"):
+        G(z, [0, 1])
+    with pytest.raises(ValueError, match=r"y was given but the model is unconditional"):
+        models.DCGANGenerator(latent_dim=4, image_size=8, width=8)(z, torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match="n_classes=0 must be a positive integer"):
+        models.DCGANDiscriminator(n_classes=0)
