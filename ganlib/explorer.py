@@ -29,6 +29,7 @@ import time
 import numpy as np
 import torch
 
+from . import workers as _workers
 from .style import COLORS, D_CMAP
 
 __all__ = ["training_explorer", "TrainingExplorer", "EXPLORER_LOSSES"]
@@ -305,17 +306,15 @@ def _train_and_record(dataset, datasets, losses, lrs, n_critics, steps, every, s
     # numbers do not depend on the machine's thread count).
     groups = [[ds for ds in datasets if recorders[ds].dim == dim]
               for dim in dict.fromkeys(r.dim for r in recorders.values())]
-    workers = _workers(processes, len(datasets), base.device)
+    workers = _workers.count(processes, len(datasets), base.device)
     if workers > 1:
         groups = [[ds] for ds in datasets]
     job = dict(knobs=knobs, base=base, clip_value=clip_value, gp_weight=gp_weight,
                model={"hidden": (hidden,) * depth}, seed=seed, steps=steps, every=every,
                heat_n=heat_n, n_show=n_show, n_arrows=n_arrows, n_samples=n_samples)
     if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as ex:
-            parts = list(ex.map(_train_group, [dict(job, group=g, threads=1) for g in groups]))
+        parts = _workers.map(_train_group, [dict(job, group=g, threads=1) for g in groups],
+                             workers)
     else:
         parts = [_train_group(dict(job, group=g, threads=None), recorders) for g in groups]
     runs = {key: run for part in parts for key, run in part.items()}
@@ -349,25 +348,6 @@ def _run_dict(tr, k, per_step, rec, ds_name, loss, lr, nc, seed, clip_value, gp_
             "n_modes": len(rec.centers) if rec.centers is not None else None,
             "diverged": not bool(tr.alive[k]), "steps": [s[k] for s in per_step],
             "curves": {"step": [tr.rows[i]["step"] for i in keep], **curves}}
-
-
-def _workers(processes, n_jobs, device):
-    """How many processes train the explorer's stacks: ``processes`` if given, else one per
-    stack up to the CPU count, on a CPU only (CUDA state does not survive a new process), and
-    only in a kernel or an interactive session: a new ("spawn") process re-imports a script's
-    ``__main__``, so a script passes ``processes`` itself, under ``if __name__ == "__main__"``."""
-    import os
-    import sys
-    if processes is not None:
-        if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
-            raise ValueError(f"processes={processes!r} is not valid; allowed: None (automatic) "
-                             "or an integer >= 1")
-        return min(processes, n_jobs)
-    from .runtime import device as _device
-    if _device(device).type != "cpu" or getattr(sys.modules.get("__main__"), "__file__", None):
-        return 1
-    return max(1, min(n_jobs, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                      else os.cpu_count() or 1))
 
 
 def _train_group(job, recorders=None):

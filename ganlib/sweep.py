@@ -19,6 +19,7 @@ import time
 import torch
 
 from . import losses as _losses
+from . import workers as _workers
 from .config import KNOBS, TrainConfig
 from .data import get_dataset
 from .draws import Stream
@@ -252,6 +253,63 @@ class StackedTrainer:
         """G_k(fixed_z_k) for every member: (K, n_samples, d)."""
         return self.G(self.fixed_z)
 
+    # -- training in worker processes (run_sweep(processes=...)) --------------------------
+    _PER_MEMBER = ("alive", "diverged_step")
+
+    def export(self) -> dict:
+        """The trained state, per member along dim 0, picklable (for :meth:`absorb`)."""
+        gens = [s.gen.get_state() for s in self.streams.streams]
+        idx = self.streams.idx.tolist() if self.streams.idx is not None else range(self.K)
+        return {"G": self.G.flat.detach(), "D": self.D.flat.detach(),
+                "opt": [[o.m, o.v, o.t, o.lr] for o in (self.opt_d, self.opt_g)],
+                "rows": self.rows, "snapshots": self.snapshots, "last_d": self._last_d,
+                "streams": [gens[s] for s in idx], "step": self.step,
+                "wall_time": self.wall_time,
+                **{name: getattr(self, name) for name in self._PER_MEMBER}}
+
+    @torch.no_grad()
+    def absorb(self, parts, members) -> None:
+        """Take the state of ``parts`` (:meth:`export` of trainers that trained the members
+        ``members[i]`` of this one, e.g. in worker processes) as this trainer's own: its
+        members end as if trained here, and training may continue."""
+        order = [k for ks in members for k in ks]
+        if sorted(order) != list(range(self.K)):
+            raise ValueError(f"members={members} must split range({self.K}) into parts")
+        inverse = torch.empty(self.K, dtype=torch.long)
+        inverse[torch.tensor(order)] = torch.arange(self.K)
+
+        def cat(tensors):                                 # parts' rows -> member order
+            return torch.cat(list(tensors)).index_select(0, inverse.to(tensors[0].device))
+
+        self.G.flat.copy_(cat([p["G"] for p in parts]))
+        self.D.flat.copy_(cat([p["D"] for p in parts]))
+        for j, opt in enumerate((self.opt_d, self.opt_g)):
+            opt.m, opt.v, opt.t, opt.lr = (cat([p["opt"][j][i] for p in parts]) for i in range(4))
+        for name in self._PER_MEMBER:
+            setattr(self, name, cat([p[name] for p in parts]))
+        self._last_d = tuple(cat([p["last_d"][i] for p in parts]) for i in range(2))
+        self.rows = [{f: cat([p["rows"][i][f] for p in parts]) if torch.is_tensor(v)
+                      else max(p["rows"][i][f] for p in parts) if f == "wall_time" else v
+                      for f, v in row.items()} for i, row in enumerate(parts[0]["rows"])]
+        self.snapshots = {step: cat([p["snapshots"][step] for p in parts])
+                          for step in parts[0]["snapshots"]}
+        gens = [g for p in parts for g in p["streams"]]   # one per member, parts' order
+        idx = self.streams.idx.tolist() if self.streams.idx is not None else range(self.K)
+        for k, s in enumerate(idx):                       # each stream from one of its members
+            self.streams.streams[s].gen.set_state(gens[int(inverse[k])])
+        self.step = parts[0]["step"]
+        self.wall_time = max(p["wall_time"] for p in parts)
+        self._sum_d, self._n_d, self._sum_g = torch.zeros(3, self.K, device=self.device)
+        self._last_flush = self.step
+        self._take_snapshot()
+
+
+def _train_members(job):
+    """Worker: train the members of one share of a sweep; return their exported state."""
+    torch.set_num_threads(1)
+    trainer = StackedTrainer(job["Gs"], job["Ds"], job["data"], job["configs"])
+    return trainer.run(job["steps"]).export()
+
 
 def _take(t, rows):
     """Rows ``rows`` (a tensor of indices) of the member dimension of ``t``; None: all."""
@@ -259,7 +317,7 @@ def _take(t, rows):
 
 
 def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired=False,
-              steps=None) -> "SweepResult":
+              steps=None, processes=None) -> "SweepResult":
     """Train every (setting of ``grid``) × (seed of ``seeds``) GAN in one vectorized run.
 
     ``dataset``: a name of :data:`ganlib.data.DATASETS`, a Distribution or a tensor (N, d).
@@ -269,8 +327,11 @@ def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired
     ``model``: kwargs of :func:`ganlib.models.build_models`, or a callable ``seed -> (G, D)``
     (MLPs), called right after ``torch.manual_seed(seed)`` as for a single run. ``paired``:
     all members see the same batches (stream seeded with ``seeds[0]``). ``steps`` overrides
-    ``base.steps``. Member k reproduces ``Trainer(G_k, D_k, dataset, config_k).run()`` to
-    float rounding. Taught in chapter 4, Saturation, and chapter 5, Wasserstein. Example::
+    ``base.steps``. ``processes``: worker processes sharing the members, one thread each
+    (:func:`ganlib.workers.count`; default: one per core in a kernel on a CPU, else 1; a
+    member's numbers do not depend on it). Member k reproduces
+    ``Trainer(G_k, D_k, dataset, config_k).run()`` to float rounding. Taught in chapter 4,
+    Saturation, chapter 5, Wasserstein, chapter 8, Mode collapse. Example::
 
         run_sweep("ring", TrainConfig(steps=1000), grid={"loss": ["minimax", "nonsaturating"]},
                   seeds=range(16)).success_rate(by="loss")
@@ -312,5 +373,12 @@ def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired
     configs = [dataclasses.replace(base, **setting, seed=seed) for setting, seed in rows]
     Gs, Ds = build_members(data, [s for _, s in rows], model)
     trainer = StackedTrainer(Gs, Ds, data, configs, paired)
-    trainer.run()
+    n = 1 if paired else _workers.count(processes, len(configs), base.device)
+    if n == 1:
+        trainer.run()
+    else:  # member k to worker k % n: the settings (and their costs) spread evenly
+        members = [list(range(i, len(configs), n)) for i in range(n)]
+        jobs = [dict(Gs=[Gs[k] for k in ks], Ds=[Ds[k] for k in ks], data=data,
+                     configs=[configs[k] for k in ks], steps=base.steps) for ks in members]
+        trainer.absorb(_workers.map(_train_members, jobs, n), members)
     return SweepResult(trainer, data, [dict(setting, seed=seed) for setting, seed in rows], keys)

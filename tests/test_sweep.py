@@ -223,3 +223,36 @@ def test_members_on_different_datasets_equal_single_runs():
     assert not torch.allclose(x[0], x[1], atol=1e-2)       # the data differ, so the runs do
     with pytest.raises(ValueError, match="data"):
         StackedTrainer(Gs, Ds, datas[:2], configs)
+
+
+def test_worker_processes_give_the_in_process_numbers():
+    """run_sweep(processes=2) trains its members in two worker processes (one thread each) and
+    merges them back: every number equals the in-process sweep's, and training continues
+    from the merged state exactly as from the in-process one."""
+    base = dataclasses.replace(BASE, steps=40, n_critic=2, sample_steps=(0, 20, 40))
+    grid = {"loss": ["wgan-gp", "nonsaturating", "wgan"], "lr_g": [1e-3, 2e-4]}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                 # as each worker does
+    try:
+        here = run_sweep("ring", base, grid, [0, 1], model=MODEL, processes=1)
+        there = run_sweep("ring", base, grid, [0, 1], model=MODEL, processes=2)
+        for a, b in ((here.trainer.G.flat, there.trainer.G.flat),
+                     (here.trainer.D.flat, there.trainer.D.flat), (here.samples, there.samples),
+                     *((here.snapshots[s], there.snapshots[s]) for s in here.snapshots)):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+        cols = ["member", "step", "loss_d", "loss_g", "d_real", "d_fake", "wasserstein"]
+        assert here.histories[cols].equals(there.histories[cols])
+        assert here.table.equals(there.table)
+        here.trainer.run(10)
+        there.trainer.run(10)
+        torch.testing.assert_close(here.trainer.G.flat, there.trainer.G.flat, rtol=0, atol=0)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_bad_processes_and_member_split_are_refused():
+    with pytest.raises(ValueError, match=r"processes=0 is not valid; allowed: None"):
+        run_sweep("ring", BASE, seeds=[0], model=MODEL, processes=0)
+    result = run_sweep("ring", dataclasses.replace(BASE, steps=10), seeds=[0, 1], model=MODEL)
+    with pytest.raises(ValueError, match=r"must split range\(2\)"):
+        result.trainer.absorb([result.trainer.export()], [[0, 0]])

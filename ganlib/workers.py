@@ -1,0 +1,82 @@
+"""Worker processes for independent training runs on the CPU's other cores.
+
+The book trains its small networks with one thread (tiny matrices gain little from more), so
+on a 2-core machine one core would sit idle while a sweep or an explorer trains. Their runs
+are independent, so they split cleanly across processes: :func:`ganlib.sweep.run_sweep`
+gives each worker a share of its members, the explorer (:mod:`ganlib.explorer`) one dataset
+each. Each worker trains with one thread, so the numbers do not depend on the machine's core
+count, and a member trained in a worker equals the same member trained in-process.
+
+:func:`count` decides how many workers a job gets; :func:`map` runs a function over jobs in a
+pool of "spawn" processes that stays alive for the session (a new process imports torch in
+about two seconds; the first job of a session pays it, the next ones do not).
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+
+__all__ = ["count", "cpus", "map"]
+
+_POOL = {"n": 0, "pool": None}
+
+
+def cpus() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def count(processes, n_jobs: int, device) -> int:
+    """How many worker processes ``n_jobs`` independent jobs get.
+
+    ``processes``: an integer >= 1 (at most ``n_jobs`` are used), or None: one per core up
+    to ``n_jobs``, but only on a CPU (CUDA state does not survive a new process) and only in
+    a kernel or an interactive session: a "spawn" process re-imports a script's ``__main__``,
+    so a script passes ``processes`` itself, under ``if __name__ == "__main__"``.
+    """
+    if processes is not None:
+        if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
+            raise ValueError(f"processes={processes!r} is not valid; allowed: None (automatic) "
+                             "or an integer >= 1")
+        return max(1, min(processes, n_jobs))
+    from .runtime import device as _device
+    if _device(device).type != "cpu" or getattr(sys.modules.get("__main__"), "__file__", None):
+        return 1
+    return max(1, min(n_jobs, cpus()))
+
+
+def _pool(n: int):
+    """The session's pool of ``n`` spawn workers (made once; a larger request remakes it)."""
+    if _POOL["pool"] is None or _POOL["n"] < n:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        if _POOL["pool"] is not None:
+            _POOL["pool"].shutdown()
+        _POOL["pool"] = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
+        _POOL["n"] = n
+    return _POOL["pool"]
+
+
+@atexit.register
+def _shutdown():
+    if _POOL["pool"] is not None:
+        _POOL["pool"].shutdown(cancel_futures=True)
+        _POOL["pool"] = None
+
+
+def map(fn, jobs, processes: int) -> list:  # noqa: A001  (the builtin's meaning, in workers)
+    """``[fn(job) for job in jobs]``, computed by ``processes`` worker processes (in-process
+    when ``processes == 1``). ``fn`` must be importable (a module-level function) and each
+    job picklable."""
+    jobs = list(jobs)
+    if processes <= 1 or len(jobs) <= 1:
+        return [fn(job) for job in jobs]
+    from concurrent.futures.process import BrokenProcessPool
+    try:
+        return list(_pool(processes).map(fn, jobs))
+    except BrokenProcessPool:                 # a worker died (e.g. killed): one fresh try
+        _shutdown()
+        return list(_pool(processes).map(fn, jobs))
