@@ -33,10 +33,12 @@ def cpus() -> int:
 def count(processes, n_jobs: int, device) -> int:
     """How many worker processes ``n_jobs`` independent jobs get.
 
-    ``processes``: an integer >= 1 (at most ``n_jobs`` are used), or None: one per core up
-    to ``n_jobs``, but only on a CPU (CUDA state does not survive a new process) and only in
-    a kernel or an interactive session: a "spawn" process re-imports a script's ``__main__``,
-    so a script passes ``processes`` itself, under ``if __name__ == "__main__"``.
+    ``processes``: an integer >= 1 (at most ``n_jobs`` are used), or None: one per core the
+    session's torch threads leave to it (``cpus() // torch.get_num_threads()``: a session
+    already computing with two threads on two cores trains in-process) up to ``n_jobs``,
+    but only on a CPU (CUDA state does not survive a new process) and only in a kernel or
+    an interactive session: a "spawn" process re-imports a script's ``__main__``, so a
+    script passes ``processes`` itself, under ``if __name__ == "__main__"``.
     """
     if processes is not None:
         if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
@@ -46,7 +48,8 @@ def count(processes, n_jobs: int, device) -> int:
     from .runtime import device as _device
     if _device(device).type != "cpu" or getattr(sys.modules.get("__main__"), "__file__", None):
         return 1
-    return max(1, min(n_jobs, cpus()))
+    import torch
+    return max(1, min(n_jobs, cpus() // max(1, torch.get_num_threads())))
 
 
 def _pool(n: int):
