@@ -18,6 +18,7 @@ without a graph; the G step differentiates G only.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import threading
@@ -367,12 +368,14 @@ class Trainer:
         return self.history
 
     def state_dict(self) -> dict:
-        """Both players, both optimizers, step, history, random stream, config (plain dict)."""
-        return {"G": self.G.state_dict(), "D": self.D.state_dict(),
-                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-                "step": self._step, "history": self.history.as_dict(),
-                "config": dataclasses.asdict(self.config), "rng": self.gen.get_state(),
-                "wall_time": self.wall_time}
+        """Both players, both optimizers, step, history, random stream, config (plain dict):
+        a copy, so that training on does not change it (torch's own ``state_dict`` returns
+        the live tensors)."""
+        return copy.deepcopy({"G": self.G.state_dict(), "D": self.D.state_dict(),
+                              "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                              "step": self._step, "history": self.history.as_dict(),
+                              "config": dataclasses.asdict(self.config),
+                              "rng": self.gen.get_state(), "wall_time": self.wall_time})
 
     def load_state_dict(self, state):
         """Load :meth:`state_dict` output; its weights must be finite (else
@@ -389,8 +392,9 @@ class Trainer:
         for name in ("opt_g", "opt_d"):
             check_finite(f"checkpoint[{name!r}]", [v for st in state[name]["state"].values()
                                                    for v in st.values()])
-        for name in ("G", "D", "opt_g", "opt_d"):
-            getattr(self, name).load_state_dict(state[name])
+        for name in ("G", "D", "opt_g", "opt_d"):   # optimizers keep what they are given: a copy
+            getattr(self, name).load_state_dict(copy.deepcopy(state[name]) if name[:3] == "opt"
+                                                else state[name])
         self._step, self.wall_time = int(state["step"]), float(state.get("wall_time", 0.0))
         self.history = History(state["history"])
         self.stream.set_state(state["rng"].cpu())

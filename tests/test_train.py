@@ -1,5 +1,6 @@
 """Tests of ganlib.train: determinism, every loss, validation, divergence, checkpoints,
 stopping, update schemes, n_critic and clipping. Small models, a few steps each."""
+import copy
 import threading
 
 import numpy as np
@@ -284,3 +285,37 @@ def test_constructor_arguments_name_their_parameter(args, word):
     kw[args[0]] = args[1] if len(args) > 1 else "not a module"
     with pytest.raises(ValueError, match=word):
         Trainer(kw["G"], kw["D"], kw["data"], cfg())
+
+
+def test_state_dict_is_a_snapshot_and_loading_it_shares_nothing():
+    """A saved state does not move when training goes on, and two trainers loaded from one
+    state train independently (torch's state_dict / Optimizer.load_state_dict share tensors)."""
+    ring = data.get_dataset("ring")
+    config = TrainConfig(steps=5, batch_size=32, progress=False, log_every=5)
+
+    def trainer():
+        torch.manual_seed(0)
+        G, D = models.build_models(ring, hidden=(16,))
+        return Trainer(G, D, ring, config)
+
+    a = trainer()
+    a.run()
+    state = a.state_dict()
+    saved = copy.deepcopy(state)
+    a.run(5)                                       # training on must not touch `state`
+    for name in ("G", "D"):
+        for key, value in state[name].items():
+            assert torch.equal(value, saved[name][key]), (name, key)
+    moments = [v for st in state["opt_d"]["state"].values() for v in st.values()]
+    assert all(torch.equal(x, y) for x, y in zip(
+        moments, [v for st in saved["opt_d"]["state"].values() for v in st.values()]))
+    b, c = trainer(), trainer()
+    b.load_state_dict(state)
+    c.load_state_dict(state)
+    b.run(5)                                       # b's Adam steps must not move c's state
+    c.run(5)
+    b2 = trainer()
+    b2.load_state_dict(saved)
+    b2.run(5)
+    for p, q in zip(c.G.parameters(), b2.G.parameters()):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
