@@ -263,8 +263,8 @@ def training_explorer(dataset="ring", *, datasets=None, losses=EXPLORER_LOSSES,
     same batches for runs of one dataset). ``steps`` generator steps, recorded at 0 and every
     ``every`` steps (a multiple of the log interval, 10). ``start``: the knob values shown
     first, e.g. ``{"loss": "minimax"}``. Readouts use ``n_samples`` samples G(fixed z)
-    (2,500 as in PacGAN's protocol). ``processes``: worker processes (default: in a
-    kernel, one per dataset up to the CPU count, on a CPU). The result is cached in this process
+    (2,500 as in PacGAN's protocol). ``processes``: worker processes, one dataset
+    each (None: as :func:`ganlib.workers.count` decides). The result is cached in this process
     (``cache``), so a chapter can assert on the very explorer its lab cell shows without
     training it twice.
     """
@@ -304,11 +304,12 @@ def _train_and_record(dataset, datasets, losses, lrs, n_critics, steps, every, s
     # per call, little per member). On a CPU with cores to spare, one stack per dataset
     # instead, each in its own process (one thread each: no oversubscription, and the
     # numbers do not depend on the machine's thread count).
-    groups = [[ds for ds in datasets if recorders[ds].dim == dim]
-              for dim in dict.fromkeys(r.dim for r in recorders.values())]
     workers = _workers.count(processes, len(datasets), base.device)
     if workers > 1:
         groups = [[ds] for ds in datasets]
+    else:
+        groups = [[ds for ds in datasets if recorders[ds].dim == dim]
+                  for dim in dict.fromkeys(r.dim for r in recorders.values())]
     job = dict(knobs=knobs, base=base, clip_value=clip_value, gp_weight=gp_weight,
                model={"hidden": (hidden,) * depth}, seed=seed, steps=steps, every=every,
                heat_n=heat_n, n_show=n_show, n_arrows=n_arrows, n_samples=n_samples)

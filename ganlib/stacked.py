@@ -355,6 +355,10 @@ class RandomStreams:
         self._x0, self._z0 = torch.zeros_like(x0), torch.zeros_like(z0)  # placeholders of idle
         self._e0 = torch.zeros_like(interpolation_eps(x0))   # streams (members not stepping)
 
+    def member_streams(self) -> list:
+        """Member k draws from ``streams[member_streams()[k]]``."""
+        return self.idx.tolist() if self.idx is not None else list(range(len(self.streams)))
+
     def gather(self, parts):
         """One tensor per stream -> (K, ...) per member."""
         out = torch.stack(parts)

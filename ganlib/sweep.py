@@ -166,13 +166,14 @@ class StackedTrainer:
             x_fake = self.G(z, [_take(v, idx) for v in self.G.views()])  # (k, B, d)
         real_logits, fake_logits = self.D(x_real, sub), self.D(x_fake, sub)  # (k, B) each
         loss = losses.d_loss(real_logits, fake_logits)  # (k,)
-        for (rows, weight), penalty in ((gp, stacked_gradient_penalty), (r1, stacked_r1_penalty)):
+        penalties = ((gp, stacked_gradient_penalty, (x_real, x_fake, eps)),
+                     (r1, stacked_r1_penalty, (x_real,)))
+        for (rows, weight), penalty, inputs in penalties:
             if rows is not None and not len(rows):
                 continue                                     # no member has this penalty
-            pv = [_take(v, rows) for v in sub]
-            args = [_take(t, rows) for t in ((x_real, x_fake, eps) if penalty is
-                                             stacked_gradient_penalty else (x_real,))]
-            pen = _take(weight, rows) * penalty(lambda x, pv=pv: self.D(x, pv), *args)
+            pv = [_take(v, rows) for v in sub]               # the penalised members' layers
+            pen = _take(weight, rows) * penalty(lambda x, pv=pv: self.D(x, pv),
+                                                *(_take(t, rows) for t in inputs))
             loss = loss + pen if rows is None else loss.index_add(0, rows, pen)
         if idx is not None:                                  # (K,): 0 for the idle members
             loss = loss.new_zeros(self.K).index_copy(0, idx, loss)
@@ -259,11 +260,10 @@ class StackedTrainer:
     def export(self) -> dict:
         """The trained state, per member along dim 0, picklable (for :meth:`absorb`)."""
         gens = [s.gen.get_state() for s in self.streams.streams]
-        idx = self.streams.idx.tolist() if self.streams.idx is not None else range(self.K)
         return {"G": self.G.flat.detach(), "D": self.D.flat.detach(),
                 "opt": [[o.m, o.v, o.t, o.lr] for o in (self.opt_d, self.opt_g)],
                 "rows": self.rows, "snapshots": self.snapshots, "last_d": self._last_d,
-                "streams": [gens[s] for s in idx], "step": self.step,
+                "streams": [gens[s] for s in self.streams.member_streams()], "step": self.step,
                 "wall_time": self.wall_time,
                 **{name: getattr(self, name) for name in self._PER_MEMBER}}
 
@@ -288,14 +288,23 @@ class StackedTrainer:
         for name in self._PER_MEMBER:
             setattr(self, name, cat([p[name] for p in parts]))
         self._last_d = tuple(cat([p["last_d"][i] for p in parts]) for i in range(2))
-        self.rows = [{f: cat([p["rows"][i][f] for p in parts]) if torch.is_tensor(v)
-                      else max(p["rows"][i][f] for p in parts) if f == "wall_time" else v
-                      for f, v in row.items()} for i, row in enumerate(parts[0]["rows"])]
+        def merge_row(i):                                 # log row i of every part
+            row = {}
+            for field, value in parts[0]["rows"][i].items():
+                values = [p["rows"][i][field] for p in parts]
+                if torch.is_tensor(value):
+                    row[field] = cat(values)
+                elif field == "wall_time":                # the parts ran side by side
+                    row[field] = max(values)
+                else:                                     # step; grad_norm_g None
+                    row[field] = value
+            return row
+
+        self.rows = [merge_row(i) for i in range(len(parts[0]["rows"]))]
         self.snapshots = {step: cat([p["snapshots"][step] for p in parts])
                           for step in parts[0]["snapshots"]}
         gens = [g for p in parts for g in p["streams"]]   # one per member, parts' order
-        idx = self.streams.idx.tolist() if self.streams.idx is not None else range(self.K)
-        for k, s in enumerate(idx):                       # each stream from one of its members
+        for k, s in enumerate(self.streams.member_streams()):  # each stream from a member of it
             self.streams.streams[s].gen.set_state(gens[int(inverse[k])])
         self.step = parts[0]["step"]
         self.wall_time = max(p["wall_time"] for p in parts)
@@ -328,10 +337,9 @@ def run_sweep(dataset, base=None, grid=None, seeds=range(16), model=None, paired
     (MLPs), called right after ``torch.manual_seed(seed)`` as for a single run. ``paired``:
     all members see the same batches (stream seeded with ``seeds[0]``). ``steps`` overrides
     ``base.steps``. ``processes``: worker processes sharing the members, one thread each
-    (:func:`ganlib.workers.count`; default: one per core in a kernel on a CPU, else 1; a
-    member's numbers do not depend on it). Member k reproduces
-    ``Trainer(G_k, D_k, dataset, config_k).run()`` to float rounding. Taught in chapter 4,
-    Saturation, chapter 5, Wasserstein, chapter 8, Mode collapse. Example::
+    (None: as :func:`ganlib.workers.count` decides; a member's numbers do not depend on it).
+    Member k reproduces ``Trainer(G_k, D_k, dataset, config_k).run()`` to float rounding.
+    Taught in chapter 4, Saturation, chapter 5, Wasserstein, chapter 8, Mode collapse. Example::
 
         run_sweep("ring", TrainConfig(steps=1000), grid={"loss": ["minimax", "nonsaturating"]},
                   seeds=range(16)).success_rate(by="loss")

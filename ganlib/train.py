@@ -392,9 +392,10 @@ class Trainer:
         for name in ("opt_g", "opt_d"):
             check_finite(f"checkpoint[{name!r}]", [v for st in state[name]["state"].values()
                                                    for v in st.values()])
-        for name in ("G", "D", "opt_g", "opt_d"):   # optimizers keep what they are given: a copy
-            getattr(self, name).load_state_dict(copy.deepcopy(state[name]) if name[:3] == "opt"
-                                                else state[name])
+        for name in ("G", "D"):                      # modules copy into their parameters
+            getattr(self, name).load_state_dict(state[name])
+        for name in ("opt_g", "opt_d"):              # optimizers keep what they get: a copy
+            getattr(self, name).load_state_dict(copy.deepcopy(state[name]))
         self._step, self.wall_time = int(state["step"]), float(state.get("wall_time", 0.0))
         self.history = History(state["history"])
         self.stream.set_state(state["rng"].cpu())
